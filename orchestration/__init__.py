@@ -1,0 +1,1 @@
+"""Orchestration: the single Dagster `Definitions`, settings, resources, jobs, schedules, sensors and the `webcare` CLI."""

