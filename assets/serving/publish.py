@@ -1,0 +1,270 @@
+"""Publish the marts for BI tools: a read-only DuckDB snapshot and one Parquet file per mart.
+
+BI tools never read the live warehouse (it has one writer at a time and is
+rewritten by every run). They read ``<published_dir>/warehouse.duckdb`` and
+``<published_dir>/marts/<mart>.parquet``. Every file is first written under a
+temporary name in its final folder, flushed to disk, and only when *all* of
+them are complete are they moved into place with `os.replace`. On POSIX a
+rename never disturbs a process that already has the old file open: it keeps
+reading the old inode until it closes, and the next open sees the new file.
+"""
+
+import contextlib
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.settings import Settings
+
+PUBLISH_KEY = dg.AssetKey(["published", "warehouse_snapshot"])
+SNAPSHOT_FILE = "warehouse.duckdb"
+PARQUET_DIR = "marts"
+REPORT_DIR = "report"
+MARTS_SCHEMA = "marts"
+PUBLICATION_TABLE = "_publication"
+
+# Temporary files start with this prefix so a publish killed half-way (power
+# cut, SIGKILL) can be recognised and cleaned up by the next one. Hidden names
+# keep BI tools that glob ``marts/*.parquet`` from picking them up meanwhile.
+_TMP_PREFIX = ".publishing-"
+_SNAPSHOT_ALIAS = "publish_snapshot"
+
+
+class PublishError(RuntimeError):
+    """The marts cannot be published (a mart is missing, or a file could not be written)."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What one publish wrote: when, where, and how many rows per mart."""
+
+    published_at: datetime
+    snapshot: Path
+    parquet_dir: Path
+    rows: dict[str, int]
+
+    def parquet_file(self, mart: str) -> Path:
+        """The published Parquet file of `mart`."""
+        return self.parquet_dir / f"{mart}.parquet"
+
+
+def snapshot_path(published_dir: str | Path) -> Path:
+    """The published DuckDB snapshot inside `published_dir`."""
+    return Path(published_dir) / SNAPSHOT_FILE
+
+
+def parquet_dir(published_dir: str | Path) -> Path:
+    """The folder of the published Parquet marts inside `published_dir`."""
+    return Path(published_dir) / PARQUET_DIR
+
+
+def write_mart_parquet(conn: duckdb.DuckDBPyConnection, mart: str, path: Path) -> None:
+    """Write the live table ``marts.<mart>`` to the Parquet file `path` (zstd compressed)."""
+    conn.execute(
+        f"copy {MARTS_SCHEMA}.{_ident(mart)} to {_literal(path)} "
+        "(format parquet, compression zstd, row_group_size 100000)"
+    )
+
+
+def publish_marts(
+    conn: duckdb.DuckDBPyConnection, published_dir: str | Path, marts: Sequence[str]
+) -> Publication:
+    """Copy the tables ``marts.<mart>`` seen by `conn` into a new snapshot and Parquet files.
+
+    `conn` is a connection to the live warehouse (read-only is enough). The
+    snapshot gets the same ``marts`` schema, so a query written against the
+    warehouse runs unchanged, plus a ``main._publication`` table with
+    ``published_at`` (UTC) and the row count and Parquet path of each mart.
+    Either every file is replaced or none is: on any failure the temporary
+    files are removed and the previous publication stays as it was.
+    Parquet files of marts that are no longer published are removed.
+    """
+    marts = list(dict.fromkeys(marts))
+    if not marts:
+        raise PublishError("no marts to publish: the list of mart models is empty")
+    _require_tables(conn, marts)
+
+    published = Path(published_dir)
+    pq_dir = parquet_dir(published)
+    pq_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(published, pq_dir)
+
+    token = secrets.token_hex(6)
+    final_snapshot = snapshot_path(published)
+    tmp_snapshot = published / f"{_TMP_PREFIX}{token}-{SNAPSHOT_FILE}"
+    staged: list[tuple[Path, Path]] = []
+    published_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    rows: dict[str, int] = {}
+    attached = False
+    try:
+        conn.execute(f"attach {_literal(tmp_snapshot)} as {_SNAPSHOT_ALIAS} (read_write)")
+        attached = True
+        # One transaction so the snapshot and the Parquet files show the same
+        # state of the warehouse even if a writer sneaks in between tables.
+        conn.execute("begin transaction")
+        conn.execute(f"create schema {_SNAPSHOT_ALIAS}.{MARTS_SCHEMA}")
+        for mart in marts:
+            target = f"{_SNAPSHOT_ALIAS}.{MARTS_SCHEMA}.{_ident(mart)}"
+            conn.execute(f"create table {target} as select * from {MARTS_SCHEMA}.{_ident(mart)}")
+            rows[mart] = conn.execute(f"select count(*) from {target}").fetchone()[0]
+        conn.execute(
+            f"create table {_SNAPSHOT_ALIAS}.main.{PUBLICATION_TABLE} ("
+            "mart varchar not null primary key, row_count bigint not null, "
+            "parquet_file varchar not null, published_at timestamp not null)"
+        )
+        conn.executemany(
+            f"insert into {_SNAPSHOT_ALIAS}.main.{PUBLICATION_TABLE} values (?, ?, ?, ?)",
+            [(m, rows[m], f"{PARQUET_DIR}/{m}.parquet", published_at) for m in marts],
+        )
+        for mart in marts:
+            tmp_parquet = pq_dir / f"{_TMP_PREFIX}{token}-{mart}.parquet"
+            staged.append((tmp_parquet, pq_dir / f"{mart}.parquet"))
+            write_mart_parquet(conn, mart, tmp_parquet)
+        conn.execute("commit")
+        # Detaching checkpoints the snapshot, so it is one self-contained file
+        # with no write-ahead log a reader would have to replay.
+        conn.execute(f"detach {_SNAPSHOT_ALIAS}")
+        attached = False
+        if _wal(tmp_snapshot).exists():
+            raise PublishError(f"{_wal(tmp_snapshot)} is left after the checkpoint")
+        staged.append((tmp_snapshot, final_snapshot))
+        for tmp, _ in staged:
+            _seal(tmp)
+        # A WAL beside the published file can only come from someone who opened
+        # the snapshot for writing; it belongs to the old file and must not be
+        # replayed onto the new one.
+        _wal(final_snapshot).unlink(missing_ok=True)
+        for tmp, final in staged:
+            os.replace(tmp, final)
+        _fsync_dir(pq_dir)
+        _fsync_dir(published)
+    except BaseException:
+        if attached:
+            _rollback_and_detach(conn)
+        for path in (tmp_snapshot, _wal(tmp_snapshot), *(tmp for tmp, _ in staged)):
+            path.unlink(missing_ok=True)
+        raise
+    for stale in pq_dir.glob("*.parquet"):
+        if stale.stem not in rows:
+            stale.unlink()
+    return Publication(published_at, final_snapshot, pq_dir, rows)
+
+
+def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The `published/warehouse_snapshot` asset, downstream of every mart in `mart_keys`.
+
+    The table name of a mart is the last part of its key (``marts/<model>``).
+    """
+    marts = [key.path[-1] for key in mart_keys]
+
+    @dg.asset(
+        key=PUBLISH_KEY,
+        deps=list(mart_keys),
+        group_name="published",
+        kinds={"duckdb", "parquet"},
+        # Reading the live file holds DuckDB's shared lock, which would make a
+        # concurrent writer of another run wait; queue with the writers instead.
+        pool=WAREHOUSE_POOL,
+    )
+    def warehouse_snapshot(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: Settings
+    ) -> dg.MaterializeResult:
+        """Read-only copy of the marts for BI tools: ``published/warehouse.duckdb`` and
+        ``published/marts/<mart>.parquet``.
+
+        Runs after the marts and their blocking checks, so nothing half-checked is
+        published. Every file is written under a temporary name and renamed into
+        place only when all are complete: a BI tool sees the previous publication
+        or the new one, never a mix, and a tool holding the old snapshot open keeps
+        reading it undisturbed. Query it read-only, e.g.
+        ``duckdb -readonly published/warehouse.duckdb "from marts.fct_nps_monthly"``;
+        ``main._publication`` says when it was published and how many rows each mart has.
+        """
+        with warehouse.connect(read_only=True) as conn:
+            publication = publish_marts(conn, settings.published_path, marts)
+        total = sum(publication.rows.values())
+        context.log.info(
+            f"published {len(publication.rows)} marts ({total} rows) to {publication.snapshot}"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "published_at": dg.MetadataValue.timestamp(
+                    publication.published_at.replace(tzinfo=UTC)
+                ),
+                "snapshot": dg.MetadataValue.path(str(publication.snapshot)),
+                "parquet_dir": dg.MetadataValue.path(str(publication.parquet_dir)),
+                "marts": len(publication.rows),
+                "total_rows": total,
+                "rows_per_mart": dg.MetadataValue.json(publication.rows),
+            }
+        )
+
+    return warehouse_snapshot
+
+
+def _require_tables(conn: duckdb.DuckDBPyConnection, marts: Sequence[str]) -> None:
+    present = {
+        row[0]
+        for row in conn.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ?",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    }
+    missing = [m for m in marts if m not in present]
+    if missing:
+        raise PublishError(
+            f"cannot publish: schema '{MARTS_SCHEMA}' of the warehouse has no table "
+            f"{', '.join(missing)} (build the dbt marts first)"
+        )
+
+
+def _remove_leftovers(*folders: Path) -> None:
+    # Publishes run one at a time (warehouse pool), so any temporary file found
+    # now was left by a publish that died before it could clean up.
+    for folder in folders:
+        for leftover in folder.glob(f"{_TMP_PREFIX}*"):
+            leftover.unlink(missing_ok=True)
+
+
+def _rollback_and_detach(conn: duckdb.DuckDBPyConnection) -> None:
+    # Either call may fail harmlessly: no transaction open (the failure came
+    # after `commit`), or a broken connection whose file the caller deletes.
+    with contextlib.suppress(duckdb.Error):
+        conn.execute("rollback")
+    with contextlib.suppress(duckdb.Error):
+        conn.execute(f"detach {_SNAPSHOT_ALIAS}")
+
+
+def _seal(path: Path) -> None:
+    """Flush `path` to disk and make it read-only for everyone."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+    path.chmod(0o444)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
