@@ -1,1 +1,2 @@
-"""Orchestration: the single Dagster `Definitions`, settings, resources, jobs, schedules, sensors and the `webcare` CLI."""
+"""Orchestration: the single Dagster `Definitions`, settings, resources, jobs, schedules,
+sensors and the `webcare` CLI."""

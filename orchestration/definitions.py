@@ -1,1 +1,54 @@
-"""The single Dagster `Definitions` of webcare-warehouse (assembled by the lead; see build_definitions)."""
+"""The single Dagster `Definitions` of webcare-warehouse.
+
+This module only assembles: each domain folder builds its own assets, and
+`build_definitions` merges them with the resources, jobs, schedule and sensor.
+Dagster loads `defs` lazily (`@dg.definitions`), so importing this module reads
+no environment, parses no dbt project and loads no model.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.jobs import build_jobs
+from orchestration.partitions import monthly_partitions
+from orchestration.resources import WarehouseResource
+from orchestration.schedules import build_landing_sensor, build_monthly_schedule
+from orchestration.settings import Settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Every asset, check, job, schedule and sensor for one warehouse home."""
+    from assets.checks import build_asset_checks
+    from assets.dbt import build_dbt_assets, dbt_project, dbt_resource, mart_asset_keys
+    from assets.raw import build_raw_assets
+    from assets.sentiment import build_sentiment_assets
+    from assets.serving import build_serving_assets
+
+    partitions = monthly_partitions(settings)
+    project = dbt_project()
+    assets = [
+        *build_raw_assets(partitions),
+        *build_sentiment_assets(partitions),
+        build_dbt_assets(project),
+        *build_serving_assets(partitions, mart_asset_keys(project)),
+    ]
+    jobs = build_jobs(partitions)
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=build_asset_checks(partitions),
+        jobs=list(jobs.values()),
+        schedules=[build_monthly_schedule(jobs["monthly_research"], settings)],
+        sensors=[build_landing_sensor(jobs["monthly_research"], jobs["load_reference"])],
+        resources={
+            "settings": settings,
+            "warehouse": WarehouseResource(database=settings.duckdb_path),
+            "dbt": dbt_resource(project),
+        },
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Definitions for the home named by the environment (`WEBCARE_HOME`, default ./data)."""
+    return build_definitions(Settings.from_env())

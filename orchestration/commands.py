@@ -1,0 +1,214 @@
+"""What `webcare run` and `webcare ingest` do: Dagster runs on the home's persistent instance."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.instance import open_instance
+from orchestration.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+FORMAT_SIDECAR_SUFFIX = ".webcare.json"
+
+
+class CommandError(Exception):
+    """A user-facing error: printed without a stack trace, exit status 2."""
+
+
+def run(home: str | None = None, months: str | None = None) -> int:
+    """Materialise every asset for the landed months, check, publish and summarise."""
+    from assets.raw.landing import index_landing
+    from orchestration.definitions import build_definitions
+    from orchestration.summary import print_check_summary, print_kpi_summary, print_outputs
+
+    settings = Settings.from_env(home)
+    try:
+        chosen = select_months(index_landing(settings).months(), months, settings)
+    except CommandError as error:
+        print(f"webcare run: {error}", file=sys.stderr)
+        return 2
+    defs = build_definitions(settings)
+    instance = open_instance(settings)
+    first, last = chosen[0], chosen[-1]
+    print(f"[1/2] Loading and scoring {first}..{last} into {settings.duckdb_path}", flush=True)
+    load = execute(defs, instance, "load_and_score", tags=range_tags(first, last))
+    print_load_summary(settings, first, last)
+    results = [load]
+    if load.success:
+        print(
+            f"[2/2] Building, checking and publishing the marts (report month {last})", flush=True
+        )
+        results.append(execute(defs, instance, "publish_marts", partition_key=last))
+    print_check_summary(results)
+    failed = [result for result in results if not result.success]
+    if failed:
+        print_failures(failed)
+        return 1
+    print_kpi_summary(settings, last)
+    print_outputs(settings, last)
+    return 0
+
+
+def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None) -> int:
+    """Land exports in `<home>/landing/<source>/imports/` and load every month they touch."""
+    from assets.raw.adapters import derive_reference_files
+    from assets.raw.landing import index_landing
+    from orchestration.definitions import build_definitions
+
+    settings = Settings.from_env(home)
+    try:
+        landed = land_files(settings, source, fmt, [Path(p) for p in paths])
+    except CommandError as error:
+        print(f"webcare ingest: {error}", file=sys.stderr)
+        return 2
+    derive_reference_files(source, fmt, landed, settings.landing_path)
+    index = index_landing(settings)
+    landed_names = {str(path.relative_to(settings.landing_path)) for path in landed}
+    months = sorted(
+        {
+            month
+            for landed_file in index.files(source)
+            if str(landed_file.relative_path) in landed_names
+            for month in landed_file.months
+        }
+    )
+    defs = build_definitions(settings)
+    instance = open_instance(settings)
+    if source in REFERENCE_SOURCES or not months:
+        result = execute(defs, instance, "load_reference")
+    else:
+        print(f"Loading {source} for {months[0]}..{months[-1]} ({len(months)} months)", flush=True)
+        result = execute(defs, instance, "load_raw", tags=range_tags(months[0], months[-1]))
+    if not result.success:
+        print_failures([result])
+        return 1
+    print_ingest_summary(settings, source, sorted(landed_names))
+    return 0
+
+
+def select_months(available: Sequence[str], spec: str | None, settings: Settings) -> list[str]:
+    """The landed months to run, limited by a ``FROM:TO`` spec when given."""
+    if not available:
+        raise CommandError(
+            f"no landing data under {settings.landing_dir}; "
+            "run `webcare demo-data` or `webcare ingest` first"
+        )
+    if spec is None:
+        return list(available)
+    start, sep, end = spec.partition(":")
+    if not sep or not start or not end:
+        raise CommandError(f"--months must look like 2011-01:2011-12, got {spec!r}")
+    chosen = [month for month in available if start <= month <= end]
+    if not chosen:
+        raise CommandError(f"no landed month in {spec}; landed: {available[0]}..{available[-1]}")
+    return chosen
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Run tags that make one run cover the partition range first..last."""
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
+
+
+def execute(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    job_name: str,
+    *,
+    partition_key: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Run a job in this process on the home's instance; failures are returned, not raised."""
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False
+    )
+
+
+def land_files(settings: Settings, source: str, fmt: str, paths: Sequence[Path]) -> list[Path]:
+    """Copy exports into the landing folder with a sidecar naming their format."""
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise CommandError(f"no such file: {', '.join(missing)}")
+    target_dir = settings.landing_path / source / "imports"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    landed = []
+    for path in paths:
+        target = target_dir / path.name
+        shutil.copy2(path, target)
+        sidecar = target.with_name(target.name + FORMAT_SIDECAR_SUFFIX)
+        sidecar.write_text(json.dumps({"format": fmt}) + "\n")
+        landed.append(target)
+    return landed
+
+
+def print_load_summary(settings: Settings, first: str, last: str) -> None:
+    """Rows loaded and rejected per source for the months first..last."""
+    bounds = [f"{first}-01", f"{last}-01"]
+    with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
+        rejected = dict(
+            conn.execute(
+                "select source, count(*) from raw.rejected_rows "
+                "where partition_month is null or partition_month between ? and ? group by source",
+                bounds,
+            ).fetchall()
+        )
+        print(f"{'source':<18}{'loaded':>10}{'rejected':>10}")
+        for source in (*REFERENCE_SOURCES, *PARTITIONED_SOURCES):
+            if source in REFERENCE_SOURCES:
+                loaded = conn.execute(f"select count(*) from raw.{source}").fetchone()[0]
+            else:
+                loaded = conn.execute(
+                    f"select count(*) from raw.{source} where partition_month between ? and ?",
+                    bounds,
+                ).fetchone()[0]
+            print(f"{source:<18}{loaded:>10,}{rejected.get(source, 0):>10,}")
+    print(f"Warehouse: {settings.duckdb_path}", flush=True)
+
+
+def print_ingest_summary(settings: Settings, source: str, files: list[str]) -> None:
+    """Rows loaded and rejected per month for the files just ingested."""
+    with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
+        loaded = conn.execute(
+            f"select strftime(partition_month, '%Y-%m'), count(*) from raw.{source} "
+            "where _source_file in (select unnest(?)) group by 1 order by 1",
+            [files],
+        ).fetchall()
+        rejected = dict(
+            conn.execute(
+                "select coalesce(strftime(partition_month, '%Y-%m'), '-'), count(*) "
+                "from raw.rejected_rows where source = ? and file in (select unnest(?)) "
+                "group by 1",
+                [source, files],
+            ).fetchall()
+        )
+    print(f"{'month':<10}{'loaded':>10}{'rejected':>10}")
+    for month, count in loaded:
+        print(f"{month:<10}{count:>10,}{rejected.pop(month, 0):>10,}")
+    for month, count in sorted(rejected.items()):
+        print(f"{month:<10}{0:>10,}{count:>10,}")
+    print(f"Warehouse: {settings.duckdb_path}")
+
+
+def print_failures(results: Sequence[dg.ExecuteInProcessResult]) -> None:
+    """The failed steps with their messages (the file, line and rule they name)."""
+    for result in results:
+        for event in result.all_events:
+            if event.event_type_value != "STEP_FAILURE":
+                continue
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "failed"
+            print(f"FAILED {event.step_key}: {message}", file=sys.stderr)
+        for evaluation in result.get_asset_check_evaluations():
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                print(
+                    f"BLOCKED by check {evaluation.asset_key.to_user_string()}:"
+                    f"{evaluation.check_name}",
+                    file=sys.stderr,
+                )

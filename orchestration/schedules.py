@@ -1,0 +1,94 @@
+"""The monthly "continuous research" schedule and the landing-folder sensor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import dagster as dg
+
+from orchestration.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
+
+
+def previous_month_key(moment: datetime) -> str:
+    """Partition key of the calendar month before the one `moment` falls in."""
+    year, month = (moment.year, moment.month - 1) if moment.month > 1 else (moment.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def build_monthly_schedule(
+    job: dg.UnresolvedAssetJobDefinition, settings: Settings
+) -> dg.ScheduleDefinition:
+    """Materialise the previous month on the 1st of each month at 06:00 reporting time."""
+
+    @dg.schedule(
+        name="monthly_research_schedule",
+        job=job,
+        cron_schedule="0 6 1 * *",
+        execution_timezone=settings.reporting_timezone,
+        description="On the 1st at 06:00, run the research cycle for the month that just ended.",
+    )
+    def monthly_research_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        month = previous_month_key(context.scheduled_execution_time)
+        return dg.RunRequest(run_key=f"scheduled-{month}", partition_key=month)
+
+    return monthly_research_schedule
+
+
+def build_landing_sensor(
+    research_job: dg.UnresolvedAssetJobDefinition,
+    reference_job: dg.UnresolvedAssetJobDefinition,
+) -> dg.SensorDefinition:
+    """Start runs for the months whose landing files are new or changed."""
+
+    @dg.sensor(
+        name="landing_sensor",
+        jobs=[research_job, reference_job],
+        minimum_interval_seconds=60,
+        description="Watches the landing folder: a new or changed file starts the research "
+        "run of every month it touches (reference files reload the reference data).",
+    )
+    def landing_sensor(
+        context: dg.SensorEvaluationContext, settings: Settings
+    ) -> dg.SensorResult | dg.SkipReason:
+        from assets.raw.landing import index_landing
+
+        index = index_landing(settings)
+        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        current: dict[str, str] = {}
+        changed_months: dict[str, list[str]] = {}
+        reference_changes: list[str] = []
+        for source in (*REFERENCE_SOURCES, *PARTITIONED_SOURCES):
+            for landed in index.files(source):
+                key = str(landed.relative_path)
+                current[key] = landed.fingerprint
+                if seen.get(key) == landed.fingerprint:
+                    continue
+                if source in REFERENCE_SOURCES:
+                    reference_changes.append(f"{key}@{landed.fingerprint}")
+                for month in landed.months:
+                    changed_months.setdefault(month, []).append(f"{key}@{landed.fingerprint}")
+        if not reference_changes and not changed_months:
+            return dg.SkipReason("No new or changed landing files.")
+        requests = []
+        if reference_changes:
+            requests.append(
+                dg.RunRequest(job_name=reference_job.name, run_key=_digest(reference_changes))
+            )
+        for month in sorted(changed_months):
+            requests.append(
+                dg.RunRequest(
+                    job_name=research_job.name,
+                    partition_key=month,
+                    run_key=f"{month}-{_digest(changed_months[month])}",
+                    tags={"webcare/trigger": "landing_sensor"},
+                )
+            )
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(current, sort_keys=True))
+
+    return landing_sensor
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:16]
