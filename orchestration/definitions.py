@@ -33,7 +33,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         build_dbt_assets(project),
         *build_serving_assets(partitions, mart_asset_keys(project)),
     ]
-    jobs = build_jobs(partitions)
+    jobs = build_jobs()
     return dg.Definitions(
         assets=assets,
         asset_checks=build_asset_checks(partitions),

@@ -13,8 +13,8 @@ MARTS = dg.AssetSelection.groups("staging", "intermediate", "marts")
 PUBLISHED = dg.AssetSelection.groups("published")
 
 
-def build_jobs(partitions: dg.PartitionsDefinition) -> dict[str, dg.UnresolvedAssetJobDefinition]:
-    """The warehouse's jobs, keyed by name.
+def build_jobs() -> dict[str, dg.UnresolvedAssetJobDefinition]:
+    """The warehouse's jobs, keyed by name (partitioning follows the selected assets).
 
     - `load_reference`: brands and webcare accounts (unpartitioned reference data).
     - `load_raw`: reference data and the raw landing loaders for a month.
@@ -32,27 +32,23 @@ def build_jobs(partitions: dg.PartitionsDefinition) -> dict[str, dg.UnresolvedAs
         "load_raw": dg.define_asset_job(
             "load_raw",
             selection=RAW,
-            partitions_def=partitions,
             description="Load a month of landing files into raw.*, with every refused row "
             "in raw.rejected_rows.",
         ),
         "load_and_score": dg.define_asset_job(
             "load_and_score",
             selection=RAW | SCORES,
-            partitions_def=partitions,
             description="Load landing files and score new texts for a month or a range of months.",
         ),
         "publish_marts": dg.define_asset_job(
             "publish_marts",
             selection=MARTS | PUBLISHED,
-            partitions_def=partitions,
             description="Build and test the dbt marts, then publish the snapshot, Parquet files "
             "and the month's report.",
         ),
         "monthly_research": dg.define_asset_job(
             "monthly_research",
             selection=RAW | SCORES | MARTS | PUBLISHED,
-            partitions_def=partitions,
             description="The continuous-research cycle for one month: raw -> scores -> marts "
             "-> checks -> publish.",
         ),

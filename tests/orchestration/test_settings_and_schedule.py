@@ -1,0 +1,74 @@
+"""Settings, partitions and the monthly schedule: pure logic, no warehouse."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from orchestration.jobs import build_jobs
+from orchestration.partitions import month_key, month_start, monthly_partitions
+from orchestration.schedules import build_monthly_schedule, previous_month_key
+from orchestration.settings import Settings
+
+
+def test_settings_from_env_reads_prefixed_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBCARE_REJECT_THRESHOLD", "0.1")
+    monkeypatch.setenv("WEBCARE_SOURCE_FORMATS", '{"mentions": "twcs"}')
+    monkeypatch.setenv("WEBCARE_PSEUDONYMISATION_KEY", "secret")
+    settings = Settings.from_env(tmp_path)
+    assert settings.reject_threshold == 0.1
+    assert settings.source_formats == {"mentions": "twcs"}
+    assert settings.pseudonymisation_key == "secret"
+    assert settings.duckdb_path == str(tmp_path / "warehouse.duckdb")
+    assert settings.landing_dir == str(tmp_path / "landing")
+
+
+def test_demo_key_is_created_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("WEBCARE_PSEUDONYMISATION_KEY", raising=False)
+    first = Settings.from_env(tmp_path).pseudonymisation_key
+    second = Settings.from_env(tmp_path).pseudonymisation_key
+    assert first == second
+    assert len(first) == 64
+    assert (tmp_path / ".pseudonymisation.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_overrides_beat_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBCARE_REPORTING_TIMEZONE", "Europe/London")
+    settings = Settings.from_env(tmp_path, reporting_timezone="UTC")
+    assert settings.reporting_timezone == "UTC"
+
+
+def test_monthly_partitions_use_reporting_timezone_and_month_keys(tmp_path):
+    settings = Settings.from_env(tmp_path, reporting_timezone="Europe/Amsterdam")
+    partitions = monthly_partitions(settings)
+    keys = partitions.get_partition_keys(current_time=datetime(2011, 1, 15))
+    assert keys[:3] == ["2010-01", "2010-02", "2010-03"]
+    # end_offset=1: the running month is a partition, so landed files of this month load.
+    assert keys[-1] == "2011-01"
+    window = partitions.time_window_for_partition_key("2010-10")
+    assert window.start == datetime(2010, 10, 1, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert month_start("2010-10").isoformat() == "2010-10-01"
+    assert month_key(month_start("2011-12")) == "2011-12"
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [(datetime(2011, 1, 1, 6), "2010-12"), (datetime(2011, 7, 1, 6), "2011-06")],
+)
+def test_previous_month_key(moment, expected):
+    assert previous_month_key(moment) == expected
+
+
+def test_monthly_schedule_requests_the_month_that_just_ended(tmp_path):
+    settings = Settings.from_env(tmp_path)
+    jobs = build_jobs()
+    schedule = build_monthly_schedule(jobs["monthly_research"], settings)
+    assert schedule.cron_schedule == "0 6 1 * *"
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2011, 3, 1, 6, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    )
+    request = schedule(context)
+    assert request.partition_key == "2011-02"
+    assert request.run_key == "scheduled-2011-02"
