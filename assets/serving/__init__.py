@@ -1,0 +1,38 @@
+"""Serving: what BI tools and managers read.
+
+A read-only DuckDB snapshot of the marts, one Parquet file per mart, and the
+monthly HTML report, all under ``settings.published_dir``. Nothing here reads
+files or settings at import time.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+
+from assets.serving.publish import (
+    PUBLISH_KEY,
+    REPORT_DIR,
+    build_publish_asset,
+    parquet_dir,
+    snapshot_path,
+)
+from orchestration.settings import Settings
+
+__all__ = ["PUBLISH_KEY", "build_serving_assets", "published_paths"]
+
+
+def build_serving_assets(
+    partitions_def: dg.PartitionsDefinition, mart_keys: list[dg.AssetKey]
+) -> list[dg.AssetsDefinition]:
+    """The publish asset (downstream of every mart in `mart_keys`) and the monthly report asset."""
+    return [build_publish_asset(mart_keys)]
+
+
+def published_paths(settings: Settings) -> dict[str, Path]:
+    """Where BI tools and readers find the outputs: ``snapshot``, ``parquet`` folder, ``report`` folder."""
+    published = settings.published_path
+    return {
+        "snapshot": snapshot_path(published),
+        "parquet": parquet_dir(published),
+        "report": published / REPORT_DIR,
+    }
