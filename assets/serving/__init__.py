@@ -29,7 +29,7 @@ def build_serving_assets(
 
 
 def published_paths(settings: Settings) -> dict[str, Path]:
-    """Where BI tools and readers find the outputs: ``snapshot``, ``parquet`` folder, ``report`` folder."""
+    """Where readers find the outputs: ``snapshot`` file, ``parquet`` and ``report`` folders."""
     published = settings.published_path
     return {
         "snapshot": snapshot_path(published),

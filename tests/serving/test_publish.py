@@ -1,4 +1,4 @@
-"""Publishing the marts: exact copies, atomic replacement, readers undisturbed, failures harmless."""
+"""Publishing the marts: exact copies, atomic replacement, open readers undisturbed."""
 
 import hashlib
 import stat
