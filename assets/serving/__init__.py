@@ -16,16 +16,17 @@ from assets.serving.publish import (
     parquet_dir,
     snapshot_path,
 )
+from assets.serving.report import REPORT_KEY, build_report_asset, write_report
 from orchestration.settings import Settings
 
-__all__ = ["PUBLISH_KEY", "build_serving_assets", "published_paths"]
+__all__ = ["PUBLISH_KEY", "REPORT_KEY", "build_serving_assets", "published_paths", "write_report"]
 
 
 def build_serving_assets(
     partitions_def: dg.PartitionsDefinition, mart_keys: list[dg.AssetKey]
 ) -> list[dg.AssetsDefinition]:
     """The publish asset (downstream of every mart in `mart_keys`) and the monthly report asset."""
-    return [build_publish_asset(mart_keys)]
+    return [build_publish_asset(mart_keys), build_report_asset(partitions_def)]
 
 
 def published_paths(settings: Settings) -> dict[str, Path]:
