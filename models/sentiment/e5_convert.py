@@ -360,7 +360,9 @@ def convert_e5(cache_dir: Path, packed_file: Path | None = None) -> Path:
         save_file(
             {name: np.ascontiguousarray(value) for name, value in sorted(state.items())},
             str(staging / "model.safetensors"),
-            metadata={"format": "pt", "source": f"{E5_PACKAGE}/{PACKED_FILE_NAME}"},
+            # One key only: safetensors writes metadata in hash-map order, which varies
+            # between processes; the provenance lives in conversion.json instead.
+            metadata={"format": "pt"},
         )
         _write_json(staging / "config.json", encoder_config(packed))
         write_tokenizer(staging, tokenizer_json)
