@@ -1,0 +1,4 @@
+{# Number of rows for which a boolean expression is true (0 for none). #}
+{% macro count_if(condition) -%}
+    sum(case when {{ condition }} then 1 else 0 end)
+{%- endmacro %}

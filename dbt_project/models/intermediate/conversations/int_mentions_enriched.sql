@@ -1,0 +1,83 @@
+{#
+    Every mention with its author's account, the message it answers, its
+    reporting month and day, its sentiment score, and the brand resolved along
+    the thread: the loader's brand, else the brand of the authoring account, else
+    of the message it answers, else of the first brand account that answers it.
+#}
+with mentions as (
+    select * from {{ ref('stg_raw__mentions') }}
+),
+
+accounts as (
+    select
+        account_key,
+        brand,
+        is_bot
+    from {{ ref('int_webcare_accounts') }}
+),
+
+scores as (
+    select
+        mention_key,
+        sentiment_label,
+        sentiment_score
+    from {{ ref('stg_scores__mention_sentiment') }}
+),
+
+authored as (
+    select
+        mentions.*,
+        case when mentions.is_brand_account then accounts.account_key end as author_account_key,
+        case when mentions.is_brand_account then coalesce(accounts.brand, mentions.brand) else mentions.brand end as author_brand,
+        coalesce(accounts.is_bot, false) and mentions.is_brand_account as is_bot_author
+    from mentions
+    left join accounts
+        on
+            mentions.is_brand_account
+            and accounts.account_key = {{ dbt.concat(["lower(mentions.platform)", "':'", "lower(mentions.author_id)"]) }}
+),
+
+brand_repliers as (
+    select
+        in_reply_to_key as mention_key,
+        author_brand as brand,
+        row_number() over (
+            partition by in_reply_to_key
+            order by created_at, mention_key
+        ) as reply_rank
+    from authored
+    where is_brand_account and in_reply_to_key is not null and author_brand is not null
+),
+
+final as (
+    select
+        authored.mention_key,
+        authored.platform,
+        authored.mention_id,
+        authored.created_at,
+        {{ to_reporting_month('authored.created_at') }} as reporting_month,
+        {{ to_reporting_date('authored.created_at') }} as reporting_date,
+        authored.author_id,
+        authored.is_brand_account,
+        authored.author_account_key,
+        authored.is_bot_author,
+        authored.is_automated,
+        coalesce(authored.author_brand, parents.author_brand, brand_repliers.brand) as brand,
+        authored.in_reply_to_key,
+        parents.mention_key is not null as has_parent_message,
+        coalesce(parents.is_brand_account, false) as is_reply_to_brand_account,
+        parents.author_account_key as replied_account_key,
+        authored.mention_text,
+        authored.deleted_at,
+        scores.sentiment_label,
+        scores.sentiment_score
+    from authored
+    left join authored as parents
+        on authored.in_reply_to_key = parents.mention_key
+    left join brand_repliers
+        on authored.mention_key = brand_repliers.mention_key and brand_repliers.reply_rank = 1
+    left join scores
+        on authored.mention_key = scores.mention_key
+)
+
+select * from final

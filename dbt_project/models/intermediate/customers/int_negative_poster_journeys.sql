@@ -1,0 +1,126 @@
+{#
+    Poster journeys for the ROI proxies, one row per brand x month x author with a
+    negative inbound message in that month:
+    - contacted: a brand reply answered one of those negative messages; the
+      journey starts at the first such reply;
+    - not contacted: the journey starts at the author's first negative message of
+      the month (the comparison group);
+    - recovered: the author's next inbound message about the brand after the
+      journey start, within var recovery_window_days, is positive.
+    Post-level counts for the deletion rate come along.
+#}
+with inbound as (
+    select
+        mention_key,
+        brand,
+        author_id,
+        created_at,
+        reporting_month,
+        sentiment_label,
+        is_negative,
+        deleted_at
+    from {{ ref('int_inbound_mentions') }}
+),
+
+first_replies as (
+    select
+        inbound_mention_key,
+        min(created_at) as first_reply_at
+    from {{ ref('int_brand_replies') }}
+    group by inbound_mention_key
+),
+
+deletion_reporting as (
+    select {{ count_if('deleted_at is not null') }} > 0 as is_deletion_reported
+    from {{ ref('int_mentions_enriched') }}
+),
+
+negative_posts as (
+    select
+        inbound.brand,
+        inbound.reporting_month,
+        inbound.author_id,
+        inbound.mention_key,
+        inbound.created_at,
+        inbound.deleted_at,
+        first_replies.first_reply_at
+    from inbound
+    left join first_replies
+        on inbound.mention_key = first_replies.inbound_mention_key
+    where inbound.is_negative
+),
+
+posters as (
+    select
+        brand,
+        reporting_month,
+        author_id,
+        count(*) as negative_posts,
+        min(created_at) as first_negative_at,
+        min(first_reply_at) as contacted_at,
+        {{ count_if('first_reply_at is not null') }} as contacted_negative_posts,
+        {{ count_if('first_reply_at is not null and deleted_at is not null') }} as deleted_contacted_negative_posts
+    from negative_posts
+    group by
+        brand,
+        reporting_month,
+        author_id
+),
+
+journeys as (
+    select
+        *,
+        contacted_at is not null as is_contacted,
+        coalesce(contacted_at, first_negative_at) as journey_start_at
+    from posters
+),
+
+next_messages as (
+    select
+        journeys.brand,
+        journeys.reporting_month,
+        journeys.author_id,
+        inbound.mention_key,
+        inbound.created_at,
+        inbound.sentiment_label,
+        row_number() over (
+            partition by journeys.brand, journeys.reporting_month, journeys.author_id
+            order by inbound.created_at, inbound.mention_key
+        ) as message_rank
+    from journeys
+    inner join inbound
+        on
+            journeys.brand = inbound.brand
+            and journeys.author_id = inbound.author_id
+            and inbound.created_at > journeys.journey_start_at
+            and inbound.created_at <= {{ dbt.dateadd('day', var('recovery_window_days'), 'journeys.journey_start_at') }}
+),
+
+final as (
+    select
+        journeys.brand,
+        journeys.reporting_month,
+        journeys.author_id,
+        journeys.negative_posts,
+        journeys.first_negative_at,
+        journeys.is_contacted,
+        journeys.contacted_at,
+        journeys.journey_start_at,
+        next_messages.mention_key as next_mention_key,
+        next_messages.created_at as next_message_at,
+        next_messages.sentiment_label as next_message_sentiment_label,
+        coalesce(next_messages.sentiment_label = 'positive', false) as is_recovered,
+        journeys.contacted_negative_posts,
+        journeys.deleted_contacted_negative_posts,
+        deletion_reporting.is_deletion_reported
+    from journeys
+    cross join deletion_reporting
+    left join next_messages
+        on
+            journeys.brand = next_messages.brand
+            and journeys.reporting_month = next_messages.reporting_month
+            and journeys.author_id = next_messages.author_id
+            and next_messages.message_rank = 1
+)
+
+select * from final

@@ -1,0 +1,53 @@
+with spine as (
+    select
+        brand,
+        reporting_month,
+        sector
+    from {{ ref('int_brand_months') }}
+),
+
+author_negatives as (
+    select
+        brand,
+        reporting_month,
+        author_id,
+        count(*) as negative_mentions
+    from {{ ref('int_inbound_mentions') }}
+    where is_negative
+    group by
+        brand,
+        reporting_month,
+        author_id
+),
+
+brand_counts as (
+    select
+        brand,
+        reporting_month,
+        sum(negative_mentions) as negative_mentions,
+        {{ count_if('negative_mentions >= ' ~ var('repeat_complainer_min')) }} as repeat_complainers,
+        sum(case when negative_mentions >= {{ var('repeat_complainer_min') }} then negative_mentions else 0 end)
+            as repeat_complainer_negative_mentions
+    from author_negatives
+    group by
+        brand,
+        reporting_month
+),
+
+final as (
+    select
+        spine.brand,
+        spine.reporting_month,
+        spine.sector,
+        coalesce(brand_counts.negative_mentions, 0) as negative_mentions,
+        coalesce(brand_counts.repeat_complainers, 0) as repeat_complainers,
+        coalesce(brand_counts.repeat_complainer_negative_mentions, 0) as repeat_complainer_negative_mentions,
+        {{ safe_divide('brand_counts.repeat_complainer_negative_mentions', 'brand_counts.negative_mentions') }}
+            as share_of_negative_volume,
+        {{ var('repeat_complainer_min') }} as assumption_repeat_complainer_min
+    from spine
+    left join brand_counts
+        on spine.brand = brand_counts.brand and spine.reporting_month = brand_counts.reporting_month
+)
+
+select * from final

@@ -1,0 +1,87 @@
+{%- set traditional_channels = ['phone', 'email', 'letter', 'webform', 'store', 'other'] -%}
+
+with spine as (
+    select
+        brand,
+        reporting_month,
+        sector
+    from {{ ref('int_brand_months') }}
+),
+
+complaints as (
+    select * from {{ ref('int_complaints') }}
+),
+
+complaint_counts as (
+    select
+        brand,
+        reporting_month,
+        {{ count_if('is_traditional') }} as traditional_complaints,
+        {% for channel in traditional_channels -%}
+        {{ count_if("is_traditional and channel_group = '" ~ channel ~ "'") }} as {{ channel }}_complaints,
+        {% endfor -%}
+        {{ count_if("channel_group = 'social'") }} as social_desk_complaints,
+        {{ count_if('is_traditional and resolved_at is not null') }} as resolved_traditional_complaints,
+        {{ percentile_cont('case when is_traditional then resolution_hours end', 0.5) }} as median_resolution_hours
+    from complaints
+    group by
+        brand,
+        reporting_month
+),
+
+online as (
+    select
+        brand,
+        reporting_month,
+        count(*) as online_complaints
+    from {{ ref('int_inbound_mentions') }}
+    where is_negative
+    group by
+        brand,
+        reporting_month
+),
+
+escalation_counts as (
+    select
+        brand,
+        reporting_month,
+        count(distinct social_author_id) as complainants_with_social_identity,
+        count(distinct case when is_escalated then social_author_id end) as escalated_complainants
+    from {{ ref('int_complaint_escalations') }}
+    group by
+        brand,
+        reporting_month
+),
+
+final as (
+    select
+        spine.brand,
+        spine.reporting_month,
+        spine.sector,
+        coalesce(complaint_counts.traditional_complaints, 0) as traditional_complaints,
+        {% for channel in traditional_channels -%}
+        coalesce(complaint_counts.{{ channel }}_complaints, 0) as {{ channel }}_complaints,
+        {% endfor -%}
+        coalesce(complaint_counts.social_desk_complaints, 0) as social_desk_complaints,
+        coalesce(online.online_complaints, 0) as online_complaints,
+        {{ safe_divide('coalesce(online.online_complaints, 0)', 'complaint_counts.traditional_complaints') }} as complaint_to_online_ratio,
+        {{ safe_divide(
+            'coalesce(online.online_complaints, 0)',
+            'coalesce(online.online_complaints, 0) + coalesce(complaint_counts.traditional_complaints, 0)'
+        ) }} as online_share_of_complaints,
+        coalesce(escalation_counts.complainants_with_social_identity, 0) as complainants_with_social_identity,
+        coalesce(escalation_counts.escalated_complainants, 0) as escalated_complainants,
+        {{ safe_divide('escalation_counts.escalated_complainants', 'escalation_counts.complainants_with_social_identity') }} as channel_escalation_rate,
+        coalesce(complaint_counts.resolved_traditional_complaints, 0) as resolved_traditional_complaints,
+        complaint_counts.median_resolution_hours,
+        {{ var('escalation_window_days') }} as assumption_escalation_window_days
+    from spine
+    left join complaint_counts
+        on spine.brand = complaint_counts.brand and spine.reporting_month = complaint_counts.reporting_month
+    left join online
+        on spine.brand = online.brand and spine.reporting_month = online.reporting_month
+    left join escalation_counts
+        on spine.brand = escalation_counts.brand and spine.reporting_month = escalation_counts.reporting_month
+)
+
+select * from final

@@ -1,0 +1,87 @@
+with spine as (
+    select
+        brand,
+        reporting_month,
+        sector
+    from {{ ref('int_brand_months') }}
+),
+
+inbound as (
+    select
+        brand,
+        reporting_month,
+        sentiment_label,
+        sentiment_score
+    from {{ ref('int_inbound_mentions') }}
+),
+
+brand_counts as (
+    select
+        brand,
+        reporting_month,
+        count(*) as mentions,
+        {{ count_if("sentiment_label is not null") }} as scored_mentions,
+        {{ count_if("sentiment_label = 'positive'") }} as positive,
+        {{ count_if("sentiment_label = 'neutral'") }} as neutral,
+        {{ count_if("sentiment_label = 'negative'") }} as negative,
+        avg(sentiment_score) as mean_sentiment_score
+    from inbound
+    group by
+        brand,
+        reporting_month
+),
+
+filled as (
+    select
+        spine.brand,
+        spine.reporting_month,
+        spine.sector,
+        coalesce(brand_counts.mentions, 0) as mentions,
+        coalesce(brand_counts.scored_mentions, 0) as scored_mentions,
+        coalesce(brand_counts.positive, 0) as positive,
+        coalesce(brand_counts.neutral, 0) as neutral,
+        coalesce(brand_counts.negative, 0) as negative,
+        brand_counts.mean_sentiment_score
+    from spine
+    left join brand_counts
+        on spine.brand = brand_counts.brand and spine.reporting_month = brand_counts.reporting_month
+),
+
+sector_totals as (
+    select
+        sector,
+        reporting_month,
+        sum(mentions) as sector_mentions,
+        sum(negative) as sector_negative
+    from filled
+    group by
+        sector,
+        reporting_month
+),
+
+final as (
+    select
+        filled.brand,
+        filled.reporting_month,
+        filled.sector,
+        filled.mentions,
+        filled.scored_mentions,
+        filled.positive,
+        filled.neutral,
+        filled.negative,
+        {{ safe_divide('filled.positive', 'filled.mentions') }} as share_positive,
+        {{ safe_divide('filled.neutral', 'filled.mentions') }} as share_neutral,
+        {{ safe_divide('filled.negative', 'filled.mentions') }} as share_negative,
+        {{ net_sentiment('filled.positive', 'filled.negative', 'filled.mentions') }} as net_sentiment,
+        '{{ var("net_sentiment_formula") }}' as net_sentiment_formula,
+        filled.mean_sentiment_score,
+        sector_totals.sector_mentions,
+        {{ safe_divide('filled.mentions', 'sector_totals.sector_mentions') }} as share_of_voice,
+        {{ safe_divide('filled.negative', 'sector_totals.sector_negative') }} as negative_share_of_voice,
+        filled.mentions < {{ var('min_mentions_for_kpi') }} as is_low_volume
+    from filled
+    inner join sector_totals
+        on filled.sector = sector_totals.sector and filled.reporting_month = sector_totals.reporting_month
+)
+
+select * from final

@@ -1,0 +1,33 @@
+with source as (
+    select * from {{ source('scores', 'mention_sentiment') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by platform, mention_id
+            order by scored_at desc, model_version desc
+        ) as score_rank
+    from source
+),
+
+final as (
+    select
+        {{ dbt.concat(["platform", "':'", "mention_id"]) }} as mention_key,
+        platform,
+        mention_id,
+        lower(label) as sentiment_label,
+        cast(p_negative as {{ type_double() }}) as p_negative,
+        cast(p_neutral as {{ type_double() }}) as p_neutral,
+        cast(p_positive as {{ type_double() }}) as p_positive,
+        cast(score as {{ type_double() }}) as sentiment_score,
+        model_version,
+        text_hash,
+        scored_at,
+        partition_month
+    from ranked
+    where score_rank = 1
+)
+
+select * from final
