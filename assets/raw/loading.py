@@ -1,0 +1,449 @@
+"""From parsed files to what one partition (or a reference table) writes.
+
+For a month of a partitioned source: gather the files touching it, look for
+duplicates over all their rows (in file and line order), keep the month's
+rows, enrich them, and collect the month's refused rows with the record as
+read. Before anything is written every file's share of refused rows in the
+month is checked against the threshold; a run with a file over it writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+import polars as pl
+
+from assets.raw.adapters import EXTRA
+from assets.raw.enrich import Reference, enrich_mentions, pseudonymise_columns
+from assets.raw.errors import LandingFileError
+from assets.raw.landing import LandedFile, LandingIndex
+from assets.raw.opening_hours import OpeningHoursError, parse_opening_hours
+from assets.raw.parsing import ParsedFile, parse_landed_file, records_as_json
+from assets.raw.readers import LINE
+from assets.raw.schemas import SCHEMAS, SourceSchema
+from assets.raw.validation import COLUMN, PARTITION, REASON, find_duplicates, rejected_schema
+from assets.raw.writer import TABLES
+from orchestration.partitions import month_start
+from orchestration.settings import Settings
+
+FILE = "__file"
+KEEP = "__keep"
+EXACT = "__exact"
+_SAMPLE_REJECTS = 20
+
+
+@dataclass
+class FileMonthStats:
+    """Counts for one file within one partition (or the whole reference table)."""
+
+    file: str
+    rows: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+    @property
+    def rejected_share(self) -> float:
+        """Refused rows / rows of the file in the partition."""
+        return self.rejected / self.rows if self.rows else 0.0
+
+
+@dataclass
+class Batch:
+    """What one write replaces: the rows per table and the refused rows."""
+
+    source: str
+    month: str | None
+    tables: dict[str, pl.DataFrame]
+    rejected: pl.DataFrame
+    files: list[FileMonthStats] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        """Rows written to the source's own table."""
+        return self.tables[self.source].height
+
+    @property
+    def rows_rejected(self) -> int:
+        """Refused rows recorded for this partition."""
+        return self.rejected.height
+
+    @property
+    def duplicates(self) -> int:
+        """Exact duplicate rows loaded once."""
+        return sum(stats.duplicates for stats in self.files)
+
+
+class RejectThresholdError(Exception):
+    """Files refused more than the allowed share of their rows; nothing was written.
+
+    `samples` lists refused rows (file, line, column, reason) so a user can
+    see why without opening the warehouse.
+    """
+
+    def __init__(self, message: str, samples: list[dict[str, object]], reasons: dict[str, int]):
+        super().__init__(message)
+        self.samples = samples
+        self.reasons = reasons
+
+
+class ParsedFiles:
+    """Parses files on first use and keeps them for the rest of the run."""
+
+    def __init__(self, settings: Settings, index: LandingIndex) -> None:
+        self._settings = settings
+        self._parsed: dict[str, ParsedFile] = dict(index.parsed)
+
+    def get(self, landed: LandedFile) -> ParsedFile:
+        """The parsed file; raises `LandingFileError` when it cannot be read."""
+        if landed.problem is not None and landed.format is None:
+            raise LandingFileError(landed.relative_path, _strip_file(landed))
+        if landed.relative_path not in self._parsed:
+            self._parsed[landed.relative_path] = parse_landed_file(
+                landed.path, landed.relative_path, landed.source, self._settings
+            )
+        return self._parsed[landed.relative_path]
+
+
+def _strip_file(landed: LandedFile) -> str:
+    prefix = f"{landed.relative_path}: "
+    problem = landed.problem or ""
+    return problem[len(prefix) :] if problem.startswith(prefix) else problem
+
+
+def prepare_month(
+    source: str,
+    month: str,
+    index: LandingIndex,
+    parsed_files: ParsedFiles,
+    settings: Settings,
+    reference: Reference | None,
+    loaded_at: datetime,
+) -> Batch:
+    """The rows and refused rows one month of a partitioned source writes."""
+    landed = index.files_for(source, month)
+    for item in landed:
+        if item.problem is not None:
+            raise LandingFileError(item.relative_path, _strip_file(item))
+    parsed = [parsed_files.get(item) for item in landed]
+    homes = {item.relative_path: item.home_month for item in landed}
+    first_day = month_start(month)
+
+    in_month = pl.col(PARTITION) == first_day
+    marked, conflicts = _deduplicate(parsed, SCHEMAS[source])
+    validation_rejects = pl.concat(
+        [
+            _empty_rejects(),
+            *(
+                p.rejected.filter(
+                    in_month
+                    | (pl.col(PARTITION).is_null() & pl.lit(homes[p.relative_path] == month))
+                )
+                .with_columns(pl.lit(p.relative_path).alias(FILE))
+                .select(FILE, LINE, COLUMN, REASON)
+                for p in parsed
+            ),
+        ]
+    )
+    marked = marked.filter(in_month)
+    conflicts = conflicts.join(marked.select(FILE, LINE), on=[FILE, LINE], how="semi")
+    rejected = pl.concat([validation_rejects, conflicts]).sort(FILE, LINE)
+    stats = _file_stats(parsed, marked, validation_rejects, conflicts)
+    _check_threshold(source, month, stats, rejected, settings.reject_threshold)
+    rows = marked.filter(pl.col(KEEP))
+
+    rows = _enrich(source, rows, reference, settings)
+    tables = {source: _finish_rows(source, rows, loaded_at)}
+    return Batch(
+        source=source,
+        month=month,
+        tables=tables,
+        rejected=_finish_rejected(source, rejected, parsed, first_day, loaded_at),
+        files=stats,
+    )
+
+
+def prepare_reference(
+    source: str,
+    index: LandingIndex,
+    parsed_files: ParsedFiles,
+    settings: Settings,
+    loaded_at: datetime,
+) -> Batch:
+    """The rows and refused rows of a reference source (all its files, replaced whole)."""
+    landed = index.files_for(source)
+    parsed = [parsed_files.get(item) for item in landed]
+    if source == "webcare_accounts":
+        parsed = [_check_opening_hours(p) for p in parsed]
+    marked, conflicts = _deduplicate(parsed, SCHEMAS[source])
+    validation_rejects = pl.concat(
+        [
+            _empty_rejects(),
+            *(
+                p.rejected.with_columns(pl.lit(p.relative_path).alias(FILE)).select(
+                    FILE, LINE, COLUMN, REASON
+                )
+                for p in parsed
+            ),
+        ]
+    )
+    rejected = pl.concat([validation_rejects, conflicts]).sort(FILE, LINE)
+    stats = _file_stats(parsed, marked, validation_rejects, conflicts)
+    _check_threshold(source, None, stats, rejected, settings.reject_threshold)
+    rows = marked.filter(pl.col(KEEP))
+
+    tables: dict[str, pl.DataFrame] = {}
+    if source == "webcare_accounts":
+        rows = rows.with_columns(
+            pl.col("is_bot").fill_null(False),
+            pl.col("timezone").fill_null(settings.source_timezone),
+        )
+        tables["webcare_account_opening_hours"] = _opening_hours_rows(rows, loaded_at)
+    tables[source] = _finish_rows(source, rows, loaded_at)
+    return Batch(
+        source=source,
+        month=None,
+        tables=tables,
+        rejected=_finish_rejected(source, rejected, parsed, None, loaded_at),
+        files=stats,
+    )
+
+
+def _deduplicate(
+    parsed: list[ParsedFile], schema: SourceSchema
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """All valid rows of the files (file, line order) marked KEEP / EXACT, and the conflicts.
+
+    Conflicts come back as refused rows (file, line, column, reason) pointing
+    at the first occurrence of their key.
+    """
+    frames = [p.rows.with_columns(pl.lit(p.relative_path).alias(FILE)) for p in parsed]
+    empty_rejects = _empty_rejects()
+    if not frames:
+        empty = pl.DataFrame(
+            schema={
+                FILE: pl.String,
+                LINE: pl.Int64,
+                PARTITION: pl.Date,
+                KEEP: pl.Boolean,
+                EXACT: pl.Boolean,
+            }
+        )
+        return empty, empty_rejects
+    # Adapters may add hint columns (twcs): files without them get nulls.
+    combined = pl.concat(frames, how="diagonal_relaxed")
+    content = [column for column in combined.columns if column not in (LINE, PARTITION, FILE)]
+    duplicates = find_duplicates(combined, schema, content, FILE)
+    marked = combined.with_columns(duplicates.keep.alias(KEEP), duplicates.exact.alias(EXACT))
+    labels = {p.relative_path: p.labels.get(schema.key[-1], schema.key[-1]) for p in parsed}
+    rows = []
+    for file, line, first_file, first_line in duplicates.conflicts.iter_rows():
+        where = f"line {first_line}" if first_file == file else f"{first_file}, line {first_line}"
+        rows.append(
+            {
+                FILE: file,
+                LINE: line,
+                COLUMN: labels[file],
+                REASON: f"{labels[file]}: duplicate id with different content "
+                f"(first seen at {where})",
+            }
+        )
+    conflicts = pl.DataFrame(rows, schema=empty_rejects.schema) if rows else empty_rejects
+    return marked, conflicts
+
+
+def _empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={FILE: pl.String, LINE: pl.Int64, COLUMN: pl.String, REASON: pl.String}
+    )
+
+
+def _file_stats(
+    parsed: list[ParsedFile],
+    valid: pl.DataFrame,
+    validation_rejects: pl.DataFrame,
+    conflicts: pl.DataFrame,
+) -> list[FileMonthStats]:
+    """Per file: rows (valid + refused by validation), refused (+ conflicts), exact duplicates."""
+    valid_counts = dict(valid.group_by(FILE).len().iter_rows())
+    exact_counts = dict(valid.filter(pl.col(EXACT)).group_by(FILE).len().iter_rows())
+    refused_counts = Counter(validation_rejects[FILE].to_list())
+    conflict_counts = Counter(conflicts[FILE].to_list())
+    return [
+        FileMonthStats(
+            file=p.relative_path,
+            rows=valid_counts.get(p.relative_path, 0) + refused_counts.get(p.relative_path, 0),
+            rejected=refused_counts.get(p.relative_path, 0)
+            + conflict_counts.get(p.relative_path, 0),
+            duplicates=exact_counts.get(p.relative_path, 0),
+        )
+        for p in parsed
+    ]
+
+
+def _check_threshold(
+    source: str,
+    month: str | None,
+    stats: list[FileMonthStats],
+    rejected: pl.DataFrame,
+    threshold: float,
+) -> None:
+    over = [item for item in stats if item.rows and item.rejected_share > threshold]
+    if not over:
+        return
+    where = f" in {month}" if month else ""
+    lines = []
+    reasons: Counter[str] = Counter()
+    samples: list[dict[str, object]] = []
+    for item in over:
+        refused = rejected.filter(pl.col(FILE) == item.file)
+        file_reasons = Counter(_reason_kind(reason) for reason in refused[REASON].to_list())
+        reasons.update(file_reasons)
+        top = "; ".join(f"{count} x {kind}" for kind, count in file_reasons.most_common(3))
+        lines.append(
+            f"{item.file}: {item.rejected} of {item.rows} rows refused{where} "
+            f"({item.rejected_share:.1%}, threshold {threshold:.1%}); top reasons: {top}"
+        )
+        samples.extend(
+            {"file": file, "line": line, "column": column, "reason": reason}
+            for file, line, column, reason in refused.head(_SAMPLE_REJECTS).iter_rows()
+        )
+    message = (
+        f"{source}: {len(over)} file(s) refused more rows than allowed; nothing was written.\n"
+        + "\n".join(lines)
+    )
+    raise RejectThresholdError(message, samples, dict(reasons.most_common()))
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason without the quoted value, so similar refusals group together."""
+    head, _, rest = reason.partition(": ")
+    if "'" in rest:
+        before, _, after = rest.partition("'")
+        rest = before + "'...'" + after.partition("'")[2]
+    return f"{head}: {rest}" if rest else head
+
+
+def _enrich(
+    source: str, rows: pl.DataFrame, reference: Reference | None, settings: Settings
+) -> pl.DataFrame:
+    key = settings.pseudonymisation_key
+    if source == "mentions":
+        return enrich_mentions(rows, reference or Reference.empty(), key)
+    return pseudonymise_columns(rows, SCHEMAS[source].pseudonymised, key)
+
+
+def _finish_rows(source: str, rows: pl.DataFrame, loaded_at: datetime) -> pl.DataFrame:
+    table = TABLES[source]
+    rows = rows.sort(FILE, LINE).with_columns(
+        pl.col(FILE).alias("_source_file"),
+        pl.col(LINE).alias("_source_line"),
+        pl.lit(loaded_at, dtype=pl.Datetime("us")).alias("_loaded_at"),
+        pl.col(EXTRA).alias("extra"),
+    )
+    missing = [name for name in table.column_names if name not in rows.columns]
+    rows = rows.with_columns(pl.lit(None).alias(name) for name in missing)
+    return rows.select(table.column_names)
+
+
+def _finish_rejected(
+    source: str,
+    rejected: pl.DataFrame,
+    parsed: list[ParsedFile],
+    first_day: date | None,
+    rejected_at: datetime,
+) -> pl.DataFrame:
+    records: dict[tuple[str, int], str] = {}
+    for p in parsed:
+        lines = rejected.filter(pl.col(FILE) == p.relative_path)[LINE].to_list()
+        if lines:
+            for line, record in records_as_json(p.raw, lines).items():
+                records[(p.relative_path, line)] = record
+    record_column = [
+        records.get((file, line)) for file, line in rejected.select(FILE, LINE).iter_rows()
+    ]
+    return rejected.select(
+        pl.lit(source).alias("source"),
+        pl.col(FILE).alias("file"),
+        pl.col(LINE).alias("line"),
+        pl.col(COLUMN).alias("column"),
+        pl.col(REASON).alias("reason"),
+        pl.Series("record", record_column, dtype=pl.String),
+        pl.lit(first_day, dtype=pl.Date).alias("partition_month"),
+        pl.lit(rejected_at, dtype=pl.Datetime("us")).alias("rejected_at"),
+    )
+
+
+def _opening_hours_text(value: str | None) -> str | None:
+    """Opening hours as one string; a YAML list of clauses is joined with ``;``."""
+    if value is None or not value.startswith("["):
+        return value
+    try:
+        items = json.loads(value)
+    except json.JSONDecodeError:
+        return value
+    return "; ".join(str(item) for item in items) if isinstance(items, list) else value
+
+
+def _check_opening_hours(parsed: ParsedFile) -> ParsedFile:
+    """Refuse account rows whose opening hours cannot be read; normalise list values to text."""
+    label = parsed.labels.get("opening_hours", "opening_hours")
+    rows = parsed.rows.with_columns(
+        pl.col("opening_hours").map_elements(_opening_hours_text, return_dtype=pl.String)
+    )
+    problems: list[tuple[int, str]] = []
+    for line, text in rows.select(LINE, "opening_hours").iter_rows():
+        try:
+            parse_opening_hours(text)
+        except OpeningHoursError as error:
+            problems.append((line, f"{label}: {error}"))
+    if not problems:
+        return replace(parsed, rows=rows)
+    bad_lines = [line for line, _ in problems]
+    refused = pl.DataFrame(
+        {
+            LINE: bad_lines,
+            COLUMN: [label] * len(problems),
+            REASON: [reason for _, reason in problems],
+            PARTITION: [None] * len(problems),
+        },
+        schema=rejected_schema(),
+    )
+    return replace(
+        parsed,
+        rows=rows.filter(~pl.col(LINE).is_in(bad_lines)),
+        rejected=pl.concat([parsed.rejected, refused]).sort(LINE),
+    )
+
+
+def _opening_hours_rows(accounts: pl.DataFrame, loaded_at: datetime) -> pl.DataFrame:
+    records = []
+    for handle, platform, text, file, line in accounts.select(
+        "handle", "platform", "opening_hours", FILE, LINE
+    ).iter_rows():
+        for window in parse_opening_hours(text):
+            records.append(
+                {
+                    "handle": handle,
+                    "platform": platform,
+                    "weekday": window.weekday,
+                    "opens_at": window.opens_at,
+                    "closes_at": window.closes_at,
+                    "_source_file": file,
+                    "_source_line": line,
+                }
+            )
+    schema = {
+        "handle": pl.String,
+        "platform": pl.String,
+        "weekday": pl.Int32,
+        "opens_at": pl.Time,
+        "closes_at": pl.Time,
+        "_source_file": pl.String,
+        "_source_line": pl.Int64,
+    }
+    frame = pl.DataFrame(records, schema=schema)
+    return frame.with_columns(pl.lit(loaded_at, dtype=pl.Datetime("us")).alias("_loaded_at"))

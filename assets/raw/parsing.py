@@ -1,0 +1,119 @@
+"""One landed file from bytes to validated rows: read, choose the format, adapt, validate."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from assets.raw.adapters import resolve_adapter
+from assets.raw.errors import LandingFileError
+from assets.raw.readers import LINE, SIDECAR_SUFFIX, RawFile, read_landed_file
+from assets.raw.schemas import SCHEMAS
+from assets.raw.validation import PARTITION, validate
+from orchestration.settings import Settings
+
+_MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class ParsedFile:
+    """A landed file after validation.
+
+    `rows`: valid rows, typed, with `LINE` and `PARTITION`; `rejected`: refused
+    rows (line, column, reason, partition month or null when the row cannot be
+    dated); `labels`: canonical column -> the file's column name.
+    """
+
+    source: str
+    relative_path: str
+    format: str
+    raw: RawFile
+    labels: dict[str, str]
+    rows: pl.DataFrame
+    rejected: pl.DataFrame
+
+    def datable_months(self) -> list[str]:
+        """Months (``YYYY-MM``) of the rows whose partition column could be read."""
+        months = (
+            pl.concat([self.rows.select(PARTITION), self.rejected.select(PARTITION)])
+            .drop_nulls()
+            .unique()
+        )
+        return sorted(day.strftime("%Y-%m") for day in months.to_series().to_list())
+
+    @property
+    def undatable_rows(self) -> int:
+        """Refused rows that belong to no month by their own timestamp."""
+        return self.rejected.filter(pl.col(PARTITION).is_null()).height
+
+
+def folder_month(relative_path: str) -> str | None:
+    """The ``YYYY-MM`` folder nearest to the file in its path, if any."""
+    for part in reversed(Path(relative_path).parts[:-1]):
+        if _MONTH_FOLDER.match(part):
+            return part
+    return None
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the format sidecar of a landed file lives."""
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def forced_format(path: Path, relative_path: str, source: str, settings: Settings) -> str | None:
+    """The format a file must be read as: its sidecar's, else the settings', else None."""
+    sidecar = sidecar_path(path)
+    if sidecar.exists():
+        try:
+            value = json.loads(sidecar.read_text(encoding="utf-8"))["format"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise LandingFileError(
+                relative_path, f'its sidecar {sidecar.name} is not {{"format": "<name>"}} ({error})'
+            ) from error
+        return str(value)
+    return settings.source_formats.get(source)
+
+
+def parse_landed_file(
+    path: Path, relative_path: str, source: str, settings: Settings
+) -> ParsedFile:
+    """Read and validate one file. Raises `LandingFileError` when it cannot be read at all."""
+    forced = forced_format(path, relative_path, source, settings)
+    raw = read_landed_file(path, relative_path)
+    adapter = resolve_adapter(source, raw.columns, forced, relative_path)
+    canonical = adapter.to_canonical(raw, path)
+    validated = validate(
+        raw,
+        canonical,
+        SCHEMAS[source],
+        adapter,
+        source_timezone=settings.source_timezone,
+        reporting_timezone=settings.reporting_timezone,
+    )
+    return ParsedFile(
+        source=source,
+        relative_path=relative_path,
+        format=adapter.name,
+        raw=raw,
+        labels=canonical.labels,
+        rows=validated.rows,
+        rejected=validated.rejected,
+    )
+
+
+def records_as_json(raw: RawFile, lines: list[int]) -> dict[int, str]:
+    """The rows as read (all file columns, as strings) for the given lines, as JSON objects."""
+    wanted = raw.frame.filter(pl.col(LINE).is_in(lines))
+    columns = [column for column in raw.columns if column in wanted.columns]
+    records: dict[int, str] = {}
+    if columns:
+        encoded = wanted.select(LINE, pl.struct(columns).struct.json_encode().alias("record"))
+        records = dict(encoded.iter_rows())
+    for line, _reason, text in raw.bad_lines:
+        if line in lines:
+            records[line] = json.dumps({"raw_line": text}, ensure_ascii=False)
+    return records

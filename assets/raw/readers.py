@@ -1,0 +1,335 @@
+"""Read a landed file into a frame of strings, one row per record, with its line number.
+
+Every value is read as a string (nothing is inferred), so the validation step
+decides what a value means and can say exactly which value was refused. Each
+row carries `LINE`: the 1-based line where the record starts (CSV: the header
+is line 1; a quoted value spanning lines moves later records down, as an
+editor shows them; JSON Lines: the line; Parquet: the row number; YAML: the
+line of the list item).
+
+A file that cannot be read at all raises `LandingFileError` naming the file,
+the problem and, where known, the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from assets.raw.errors import LandingFileError
+
+LINE = "__line"
+SIDECAR_SUFFIX = ".webcare.json"
+
+_KINDS: tuple[tuple[str, str], ...] = (
+    (".csv.gz", "csv"),
+    (".csv", "csv"),
+    (".jsonl.gz", "jsonl"),
+    (".ndjson.gz", "jsonl"),
+    (".jsonl", "jsonl"),
+    (".ndjson", "jsonl"),
+    (".parquet", "parquet"),
+    (".yaml", "yaml"),
+    (".yml", "yaml"),
+)
+_DECODE_CHUNK = 8 * 1024 * 1024
+
+
+@dataclass
+class RawFile:
+    """A landed file as read: string columns in file order plus `LINE`.
+
+    `bad_lines` holds records that could not be parsed on their own (a JSON
+    Lines line that is not a JSON object) with a reason; the rest of the file
+    is usable, so they become rejected rows instead of failing the file.
+    """
+
+    name: str
+    kind: str
+    frame: pl.DataFrame
+    columns: tuple[str, ...]
+    bad_lines: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def file_kind(path: Path) -> str | None:
+    """``csv``, ``jsonl``, ``parquet`` or ``yaml`` from the file name; None for other files."""
+    name = path.name.lower()
+    for suffix, kind in _KINDS:
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def is_landing_candidate(path: Path) -> bool:
+    """Whether a path under the landing folder is a data file (not hidden, not a sidecar)."""
+    return (
+        path.is_file()
+        and not path.name.startswith(".")
+        and not path.name.endswith(SIDECAR_SUFFIX)
+        and file_kind(path) is not None
+    )
+
+
+def read_landed_file(path: Path, name: str) -> RawFile:
+    """Read `path` (shown as `name` in messages) according to its suffix."""
+    kind = file_kind(path)
+    if kind is None:
+        raise LandingFileError(name, "unknown file type (expected .csv, .csv.gz, .jsonl, .parquet)")
+    data = _read_bytes(path, name)
+    if kind == "parquet":
+        return _read_parquet(data, name)
+    if not data.strip():
+        raise LandingFileError(name, "the file is empty")
+    _check_utf8(data, name)
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    if kind == "csv":
+        return _read_csv(data, name)
+    if kind == "jsonl":
+        return _read_jsonl(data, name)
+    return _read_yaml(data, name)
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise LandingFileError(name, f"cannot be opened: {error.strerror or error}") from error
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise LandingFileError(name, f"is not a readable gzip file ({error})") from error
+    return data
+
+
+def _check_utf8(data: bytes, name: str) -> None:
+    """Fail with the line of the first byte that is not UTF-8; decodes in chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), _DECODE_CHUNK):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(
+                data[start : start + _DECODE_CHUNK], final=start + _DECODE_CHUNK >= len(data)
+            )
+        except UnicodeDecodeError as error:
+            offset = start - pending + error.start
+            line = data.count(b"\n", 0, offset) + 1
+            raise LandingFileError(
+                name,
+                f"is not valid UTF-8 (byte 0x{data[offset]:02x}); save the export as UTF-8",
+                line=line,
+            ) from error
+
+
+def _decode_head(data: bytes) -> str:
+    return data[:65536].decode("utf-8", errors="replace")
+
+
+def _read_csv(data: bytes, name: str) -> RawFile:
+    header = _csv_header(data, name)
+    try:
+        frame = pl.read_csv(
+            data,
+            has_header=True,
+            new_columns=list(header),
+            infer_schema=False,
+            eol_char="\n",
+            quote_char='"',
+        )
+    except pl.exceptions.PolarsError as error:
+        raise _csv_error(data, name, header, error) from error
+    frame = frame.with_columns(_csv_lines(data, frame).alias(LINE))
+    # A blank line reads as a row of nulls; it is not a record.
+    frame = frame.filter(~pl.all_horizontal(pl.exclude(LINE).is_null()))
+    return RawFile(name=name, kind="csv", frame=frame, columns=header)
+
+
+def _csv_header(data: bytes, name: str) -> tuple[str, ...]:
+    try:
+        header = next(csv.reader(io.StringIO(_decode_head(data))))
+    except (StopIteration, csv.Error) as error:
+        raise LandingFileError(name, f"has no readable CSV header ({error})", line=1) from error
+    header = [column.strip().lstrip("\ufeff") for column in header]
+    if any(not column for column in header):
+        raise LandingFileError(name, f"has an empty column name in its header {header}", line=1)
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            raise LandingFileError(name, f"column '{column}' appears twice in the header", line=1)
+        seen.add(column)
+    return tuple(header)
+
+
+def _csv_lines(data: bytes, frame: pl.DataFrame) -> pl.Series:
+    """Line where each record starts: header is line 1, quoted newlines push later records down."""
+    if frame.height == 0:
+        return pl.Series(LINE, [], dtype=pl.Int64)
+    values = [pl.col(column).str.count_matches("\n").fill_null(0) for column in frame.columns]
+    newlines_in_record = frame.select(pl.sum_horizontal(values).cast(pl.Int64)).to_series()
+    lines = (
+        pl.int_range(0, frame.height, eager=True, dtype=pl.Int64)
+        + 2
+        + newlines_in_record.cum_sum()
+        - newlines_in_record
+    )
+    expected_newlines = (
+        int(newlines_in_record.sum()) + frame.height + (1 if data.endswith(b"\n") else 0)
+    )
+    if data.count(b"\n") == expected_newlines:
+        return lines.alias(LINE)
+    # Lines ended by something polars does not count the same way (e.g. bare CR
+    # records): fall back to Python's csv module, which tracks physical lines.
+    return pl.Series(LINE, _csv_lines_by_python(data, frame.height), dtype=pl.Int64)
+
+
+def _csv_lines_by_python(data: bytes, records: int) -> list[int]:
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    next(reader)
+    starts: list[int] = []
+    previous_end = reader.line_num
+    for _row in reader:
+        starts.append(previous_end + 1)
+        previous_end = reader.line_num
+    if len(starts) != records:
+        return list(range(2, records + 2))
+    return starts
+
+
+def _csv_error(
+    data: bytes, name: str, header: tuple[str, ...], error: Exception
+) -> LandingFileError:
+    """Turn a polars CSV error into one that names the first bad line when we can find it."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    try:
+        next(reader)
+        previous_end = reader.line_num
+        for row in reader:
+            if row and len(row) > len(header):
+                return LandingFileError(
+                    name,
+                    f"has {len(row)} fields where the header has {len(header)}; "
+                    "check the quoting and separators of that record",
+                    line=previous_end + 1,
+                )
+            previous_end = reader.line_num
+    except csv.Error as csv_error:
+        return LandingFileError(name, f"is not valid CSV ({csv_error})", line=reader.line_num)
+    first_line = str(error).strip().splitlines()[0]
+    return LandingFileError(name, f"is not valid CSV ({first_line})")
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _records_to_frame(
+    records: list[tuple[int, dict[str, object]]],
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    columns: dict[str, None] = {}
+    for _line, record in records:
+        for key in record:
+            columns.setdefault(str(key), None)
+    data: dict[str, list[str | None]] = {column: [] for column in columns}
+    for _line, record in records:
+        for column in columns:
+            data[column].append(_as_text(record.get(column)))
+    frame = pl.DataFrame(data, schema={column: pl.String for column in columns})
+    frame = frame.with_columns(pl.Series(LINE, [line for line, _ in records], dtype=pl.Int64))
+    return frame, tuple(columns)
+
+
+def _read_jsonl(data: bytes, name: str) -> RawFile:
+    records: list[tuple[int, dict[str, object]]] = []
+    bad_lines: list[tuple[int, str, str]] = []
+    for number, line in enumerate(data.decode("utf-8").split("\n"), start=1):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            reason = f"line is not valid JSON ({error.msg} at column {error.colno})"
+            value = None
+        else:
+            reason = "line is not a JSON object" if not isinstance(value, dict) else ""
+        if reason:
+            if not records and not bad_lines:
+                raise LandingFileError(name, f"is not JSON Lines: {reason}", line=number)
+            bad_lines.append((number, reason, text))
+        else:
+            records.append((number, value))
+    frame, columns = _records_to_frame(records)
+    return RawFile(name=name, kind="jsonl", frame=frame, columns=columns, bad_lines=bad_lines)
+
+
+def _read_parquet(data: bytes, name: str) -> RawFile:
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except Exception as error:  # polars and pyarrow raise several types for a bad file
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise LandingFileError(name, f"is not a readable Parquet file ({message})") from error
+    as_text = []
+    for column, dtype in frame.schema.items():
+        if dtype.is_nested():
+            values = [_as_text(value) for value in frame[column].to_list()]
+            as_text.append(pl.Series(column, values, dtype=pl.String))
+        else:
+            as_text.append(frame[column].cast(pl.String))
+    text = pl.DataFrame(as_text) if as_text else pl.DataFrame()
+    text = text.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(LINE))
+    return RawFile(name=name, kind="parquet", frame=text, columns=tuple(frame.columns))
+
+
+def _read_yaml(data: bytes, name: str) -> RawFile:
+    text = data.decode("utf-8")
+    try:
+        document = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise LandingFileError(name, f"is not valid YAML ({error})", line=line) from error
+    items, item_nodes = _yaml_records(document, node)
+    if items is None:
+        raise LandingFileError(
+            name, "must hold a list of records (or one key whose value is that list)"
+        )
+    records: list[tuple[int, dict[str, object]]] = []
+    for item, item_node in zip(items, item_nodes, strict=True):
+        line = item_node.start_mark.line + 1
+        if not isinstance(item, dict):
+            raise LandingFileError(name, "a list item is not a mapping of column: value", line=line)
+        records.append((line, item))
+    frame, columns = _records_to_frame(records)
+    return RawFile(name=name, kind="yaml", frame=frame, columns=columns)
+
+
+def _yaml_records(document: object, node: yaml.Node | None) -> tuple[list | None, list]:
+    if isinstance(document, list) and isinstance(node, yaml.SequenceNode):
+        return document, list(node.value)
+    if (
+        isinstance(document, dict)
+        and len(document) == 1
+        and isinstance(node, yaml.MappingNode)
+        and isinstance(next(iter(document.values())), list)
+    ):
+        return next(iter(document.values())), list(node.value[0][1].value)
+    return None, []

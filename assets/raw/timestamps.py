@@ -1,0 +1,184 @@
+"""Timestamp and date parsing as polars expressions, with a readable reason per bad value.
+
+Every parser takes a string expression (already stripped, null when the value
+is missing) and returns a `Parsed`: the typed value and an error expression
+that is null when the value is fine and otherwise says why it is not.
+
+Rules (DATA_CONTRACTS.md):
+- ISO 8601 with an offset (``Z``, ``+01:00``, ``+0100``, ``+01``) is converted to UTC.
+- Without an offset the value is local time in the source time zone. The hour
+  that does not exist when clocks jump forward in spring is refused. The hour
+  that happens twice in autumn is read as its *first* occurrence (still summer
+  time, e.g. ``2010-10-31T02:30`` in Europe/Amsterdam is 00:30 UTC, not 01:30),
+  so the same file always gives the same instants.
+- A date alone (``2010-03-18``) means local midnight of that day.
+
+Results are naive `Datetime("us")` values holding UTC, as the warehouse stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+_ISO_PATTERN = (
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_ISO_PARTS = ("year", "month", "day", "hour", "minute", "second", "fraction", "offset")
+_NAIVE_FORMAT = "%Y-%m-%dT%H:%M:%S%.f"
+_SHOWN_VALUE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed column: `value` (typed, null when invalid) and `error` (null when valid)."""
+
+    value: pl.Expr
+    error: pl.Expr
+
+
+def shown(value: pl.Expr) -> pl.Expr:
+    """The value as quoted in a reason, cut to a readable length."""
+    return (
+        pl.when(value.str.len_chars() > _SHOWN_VALUE_CHARS)
+        .then(value.str.slice(0, _SHOWN_VALUE_CHARS) + pl.lit("..."))
+        .otherwise(value)
+    )
+
+
+def localise(naive: pl.Expr, timezone: str) -> pl.Expr:
+    """Read naive local times in `timezone` and return naive UTC.
+
+    Nonexistent local times (the spring gap) become null; ambiguous ones (the
+    repeated autumn hour) take the earlier instant.
+    """
+    return (
+        naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        .dt.replace_time_zone(None)
+    )
+
+
+def _gap_error(label: str, value: pl.Expr, timezone: str) -> pl.Expr:
+    return pl.format(
+        "{}: '{}' does not exist in {} (the clock jumps forward over that hour)",
+        pl.lit(label),
+        shown(value),
+        pl.lit(timezone),
+    )
+
+
+def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str) -> Parsed:
+    """ISO 8601 date-time (or date) to naive UTC; offset-less values are local in `timezone`."""
+    parts = value.str.extract_groups(_ISO_PATTERN)
+    part = {name: parts.struct.field(str(i + 1)) for i, name in enumerate(_ISO_PARTS)}
+    fraction = part["fraction"].fill_null("").str.slice(0, 6).str.pad_end(6, "0")
+    naive_text = pl.concat_str(
+        part["year"],
+        pl.lit("-"),
+        part["month"],
+        pl.lit("-"),
+        part["day"],
+        pl.lit("T"),
+        part["hour"].fill_null("00"),
+        pl.lit(":"),
+        part["minute"].fill_null("00"),
+        pl.lit(":"),
+        part["second"].fill_null("00"),
+        pl.lit("."),
+        fraction,
+    )
+    naive = naive_text.str.strptime(pl.Datetime("us"), _NAIVE_FORMAT, strict=False)
+
+    offset = part["offset"]
+    digits = offset.str.replace_all(":", "")
+    sign = pl.when(digits.str.starts_with("-")).then(-1).otherwise(1)
+    offset_hours = digits.str.slice(1, 2).cast(pl.Int64, strict=False)
+    offset_minutes_part = digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
+    is_utc = offset.str.to_uppercase() == "Z"
+    offset_minutes = (
+        pl.when(is_utc)
+        .then(pl.lit(0, pl.Int64))
+        .otherwise(sign * (offset_hours * 60 + offset_minutes_part))
+    )
+    offset_ok = is_utc | ((offset_hours <= 23) & (offset_minutes_part < 60))
+
+    with_offset = naive - pl.duration(minutes=offset_minutes)
+    local = localise(naive, timezone)
+    utc = pl.when(offset.is_null()).then(local).when(offset_ok).then(with_offset)
+
+    unparsable = pl.format(
+        "{}: cannot parse '{}' as an ISO 8601 timestamp", pl.lit(label), shown(value)
+    )
+    error = (
+        pl.when(naive.is_null())
+        .then(unparsable)
+        .when(offset.is_not_null() & ~offset_ok)
+        .then(
+            pl.format("{}: offset in '{}' is out of range", pl.lit(label), shown(value)),
+        )
+        .when(offset.is_null() & local.is_null())
+        .then(_gap_error(label, value, timezone))
+    )
+    return Parsed(utc, error)
+
+
+def parse_strftime_timestamp(value: pl.Expr, label: str, fmt: str, example: str) -> Parsed:
+    """A timestamp written with an offset in a fixed strftime layout (e.g. Twitter's), to UTC."""
+    parsed = value.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False).dt.replace_time_zone(
+        None
+    )
+    error = pl.when(parsed.is_null()).then(
+        pl.format(
+            "{}: cannot parse '{}' as a timestamp like '{}'",
+            pl.lit(label),
+            shown(value),
+            pl.lit(example),
+        )
+    )
+    return Parsed(parsed, error)
+
+
+def parse_date(value: pl.Expr, label: str, formats: tuple[str, ...], described: str) -> Parsed:
+    """A calendar date in one of `formats` (tried in order); `described` names them in reasons."""
+    candidates = [value.str.strptime(pl.Date, fmt, strict=False) for fmt in formats]
+    parsed = pl.coalesce(candidates) if len(candidates) > 1 else candidates[0]
+    error = pl.when(parsed.is_null()).then(
+        pl.format(
+            "{}: cannot parse '{}' as a date ({})", pl.lit(label), shown(value), pl.lit(described)
+        )
+    )
+    return Parsed(parsed, error)
+
+
+def parse_date_as_local_midnight(
+    value: pl.Expr, label: str, formats: tuple[str, ...], described: str, timezone: str
+) -> Parsed:
+    """A date without a time, read as local midnight in `timezone`, to naive UTC."""
+    day = parse_date(value, label, formats, described)
+    utc = localise(day.value.cast(pl.Datetime("us")), timezone)
+    error = (
+        pl.when(day.error.is_not_null())
+        .then(day.error)
+        .when(utc.is_null())
+        .then(_gap_error(label, value, timezone))
+    )
+    return Parsed(utc, error)
+
+
+def partition_month(utc: pl.Expr, reporting_timezone: str) -> pl.Expr:
+    """First day of the calendar month, in `reporting_timezone`, of a naive-UTC timestamp."""
+    return (
+        utc.dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(reporting_timezone)
+        .dt.month_start()
+        .dt.date()
+    )
+
+
+def date_partition_month(day: pl.Expr) -> pl.Expr:
+    """First day of the month of a calendar date (daily prices have no time zone)."""
+    return day.dt.month_start()
