@@ -1,0 +1,480 @@
+"""Validate frames against the suites with an ephemeral GX context; report as asset-check results.
+
+Frames come from DuckDB through pandas or Arrow (``conn.sql(...).df()`` or
+``.arrow()``), never through DuckDB's SQLAlchemy driver, whose metric
+resolution is unreliable. One `ValidationSession` (one GX context) serves one
+check run: each `validate` call runs one suite on one frame, keeps GX's result
+in a filesystem store and renders its Data Docs page, and `check_result` folds
+the outcomes into one `dagster.AssetCheckResult`.
+
+Typical use inside an asset check::
+
+    session = ValidationSession(settings.state_dir, run_name=context.run_id)
+    outcome = session.validate(frame, suite, label="2010-01", index_columns=["mention_id"])
+    return check_result([outcome])
+"""
+
+from __future__ import annotations
+
+import fcntl
+import math
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from expectations._gx import import_gx
+from expectations.suites._common import ERROR, WARN
+
+if TYPE_CHECKING:
+    import dagster as dg
+    import pandas as pd
+    from great_expectations import ExpectationSuite
+    from great_expectations.core import ExpectationSuiteValidationResult
+
+DATA_DOCS_DIR = "data_docs"
+VALIDATIONS_DIR = Path("gx") / "validations"
+# Offending rows shown per failed expectation, in Dagster metadata and Data Docs.
+EXAMPLES_PER_FAILURE = 5
+# The Data Docs index lists this many of the latest validations; rendering it
+# reads each one, so an unbounded index would grow slower with every run.
+INDEX_VALIDATIONS_LIMIT = 300
+# Long texts in examples are cut to this many characters in Dagster metadata.
+MAX_EXAMPLE_CHARS = 160
+_GX_TO_OURS = {"critical": ERROR, "warning": WARN, "info": WARN}
+
+
+class HasStateDir(Protocol):
+    """Anything with a ``state_dir`` (the `orchestration.settings.Settings` resource)."""
+
+    state_dir: str
+
+
+def data_docs_index(settings: HasStateDir) -> Path:
+    """Path of the Data Docs index page, ``<state_dir>/data_docs/index.html``.
+
+    The page exists once a check has run in that home; open it in a browser.
+    """
+    return Path(settings.state_dir) / DATA_DOCS_DIR / "index.html"
+
+
+@dataclass(frozen=True)
+class FailedExpectation:
+    """One expectation that did not hold, in the terms a reader of the check needs."""
+
+    suite: str
+    expectation: str
+    columns: tuple[str, ...]
+    rule: str
+    severity: str
+    observed: Any
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    examples: tuple[Any, ...]
+
+    def summary(self) -> str:
+        """``raw.mentions: platform is one of ... (2 unexpected, e.g. 'myspace')``."""
+        text = f"{self.suite}: {self.rule}"
+        details = []
+        if self.unexpected_count is not None:
+            details.append(f"{self.unexpected_count} unexpected")
+        elif self.observed is not None:
+            details.append(f"observed {_short(self.observed)}")
+        if self.examples:
+            details.append(f"e.g. {_short(self.examples[0])}")
+        return f"{text} ({', '.join(details)})" if details else text
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for Dagster metadata."""
+        return {
+            "suite": self.suite,
+            "expectation": self.expectation,
+            "columns": list(self.columns),
+            "rule": self.rule,
+            "severity": self.severity,
+            "observed_value": self.observed,
+            "unexpected_count": self.unexpected_count,
+            "unexpected_percent": self.unexpected_percent,
+            "examples": list(self.examples),
+        }
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """What one suite said about one frame."""
+
+    suite: str
+    label: str
+    rows: int
+    evaluated: int
+    failures: tuple[FailedExpectation, ...]
+    seconds: float
+    docs_page: Path | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation held."""
+        return not self.failures
+
+    @property
+    def severity(self) -> str | None:
+        """``error`` if an error-level expectation failed, ``warn`` if only warn-level ones did."""
+        if any(f.severity == ERROR for f in self.failures):
+            return ERROR
+        return WARN if self.failures else None
+
+    def failed(self, severity: str | None = None) -> list[FailedExpectation]:
+        """Failed expectations, optionally only those of `severity`."""
+        return [f for f in self.failures if severity is None or f.severity == severity]
+
+    def failed_rules(self) -> list[str]:
+        """The rules (descriptions) of the failed expectations."""
+        return [f.rule for f in self.failures]
+
+
+@dataclass
+class ValidationSession:
+    """One ephemeral GX context for one check run.
+
+    With a `state_dir`, validation results are kept under
+    ``<state_dir>/gx/validations`` and every validation's Data Docs page (and
+    the index) is written under ``<state_dir>/data_docs``; without one nothing
+    touches the disk (unit tests).
+    """
+
+    state_dir: str | Path | None = None
+    run_name: str | None = None
+    _context: Any = field(init=False, repr=False)
+    _datasource: Any = field(init=False, repr=False)
+    _run_id: Any = field(init=False, repr=False)
+    _names: set[str] = field(default_factory=set, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        gx = import_gx()
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        defaults = InMemoryStoreBackendDefaults()
+        stores = dict(defaults.stores)
+        sites: dict[str, Any] = {}
+        if self.state_dir is not None:
+            state = Path(self.state_dir)
+            stores[defaults.validation_results_store_name] = {
+                "class_name": "ValidationResultsStore",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(state / VALIDATIONS_DIR),
+                },
+            }
+            sites["local_site"] = {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(state / DATA_DOCS_DIR),
+                },
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "validation_results_limit": INDEX_VALIDATIONS_LIMIT,
+                },
+            }
+        config = DataContextConfig(
+            store_backend_defaults=defaults,
+            stores=stores,
+            data_docs_sites=sites,
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+        )
+        self._context = gx.get_context(mode="ephemeral", project_config=config)
+        self._datasource = self._context.data_sources.add_pandas("warehouse")
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        self._run_id = RunIdentifier(run_name=self.run_name, run_time=datetime.now(UTC))
+
+    def validate(
+        self,
+        frame: Any,
+        suite: ExpectationSuite,
+        *,
+        label: str = "",
+        index_columns: Sequence[str] = (),
+        examples: int = EXAMPLES_PER_FAILURE,
+    ) -> ValidationOutcome:
+        """Run `suite` on `frame` (pandas, Arrow table or reader, polars) and return the outcome.
+
+        `index_columns` name the columns that identify an offending row (e.g.
+        ``platform``, ``mention_id``): failed expectations then list those
+        values for their first `examples` rows instead of bare row numbers.
+        """
+        gx = import_gx()
+        started = time.perf_counter()
+        frame = as_pandas(frame)
+        asset_name = self._asset_name(suite.name, label)
+        asset = self._datasource.add_dataframe_asset(asset_name)
+        batch = asset.add_batch_definition_whole_dataframe("frame")
+        suite = self._context.suites.add_or_update(suite)
+        definition = self._context.validation_definitions.add(
+            gx.ValidationDefinition(name=asset_name, data=batch, suite=suite)
+        )
+        result_format: dict[str, Any] = {
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": examples,
+        }
+        present = [c for c in index_columns if c in frame.columns]
+        if present:
+            result_format["unexpected_index_column_names"] = present
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            result_format=result_format,
+            run_id=self._run_id,
+        )
+        docs_page = self._write_docs(result)
+        return ValidationOutcome(
+            suite=suite.name,
+            label=label,
+            rows=len(frame),
+            evaluated=len(result.results),
+            failures=tuple(_failures(result, examples)),
+            seconds=time.perf_counter() - started,
+            docs_page=docs_page,
+        )
+
+    def _asset_name(self, suite_name: str, label: str) -> str:
+        # The name becomes a Data Docs file name: keep it readable and path-safe.
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{suite_name}_{label}".strip("_"))
+        name, n = base, 1
+        while name in self._names:
+            n += 1
+            name = f"{base}_{n}"
+        self._names.add(name)
+        return name
+
+    def _write_docs(self, result: ExpectationSuiteValidationResult) -> Path | None:
+        if self.state_dir is None:
+            return None
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        suite_id = ExpectationSuiteIdentifier(name=result.suite_name)
+        result_id = ValidationResultIdentifier(
+            expectation_suite_identifier=suite_id,
+            run_id=self._run_id,
+            batch_identifier=result.batch_id,
+        )
+        docs_dir = Path(self.state_dir) / DATA_DOCS_DIR
+        with _exclusive(docs_dir / ".build.lock"):
+            self._context.build_data_docs(resource_identifiers=[suite_id, result_id])
+        url = self._context.get_docs_sites_urls(resource_identifier=result_id)
+        for site in url:
+            location = site.get("site_url") or ""
+            if location.startswith("file://"):
+                return Path(location.removeprefix("file://"))
+        return None
+
+
+def as_pandas(frame: Any) -> pd.DataFrame:
+    """A pandas frame from pandas, a pyarrow Table or RecordBatchReader, or a polars frame.
+
+    Arrow dates become ``datetime64`` (as DuckDB's ``.df()`` gives them), so
+    suites see the same types whichever way the frame was read.
+    """
+    import pandas as pd
+
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    if hasattr(frame, "read_all"):
+        frame = frame.read_all()
+    if type(frame).__module__.startswith("pyarrow"):
+        return frame.to_pandas(date_as_object=False)
+    if hasattr(frame, "to_pandas"):
+        return frame.to_pandas()
+    raise TypeError(f"cannot validate a {type(frame).__name__}: give a pandas or Arrow frame")
+
+
+def check_result(
+    outcomes: Sequence[ValidationOutcome],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    docs_index: Path | None = None,
+) -> dg.AssetCheckResult:
+    """Fold validation outcomes into one Dagster asset-check result.
+
+    Passed when every expectation held. Otherwise the severity is ERROR when an
+    error-level expectation failed (a blocking check then stops what is
+    downstream) and WARN when only warn-level ones did. The metadata lists each
+    failed expectation with its observed value and a few offending rows, and
+    counts rows and expectations; `metadata` adds the caller's own entries.
+    """
+    import dagster as dg
+
+    failures = [f for outcome in outcomes for f in outcome.failures]
+    errors = [f for f in failures if f.severity == ERROR]
+    warnings = [f for f in failures if f.severity == WARN]
+    entries: dict[str, Any] = {
+        "rows_validated": dg.MetadataValue.int(sum(o.rows for o in outcomes)),
+        "expectations_evaluated": dg.MetadataValue.int(sum(o.evaluated for o in outcomes)),
+        "expectations_failed_error": dg.MetadataValue.int(len(errors)),
+        "expectations_failed_warn": dg.MetadataValue.int(len(warnings)),
+        "validations": dg.MetadataValue.md(_validations_table(outcomes)),
+        "seconds": dg.MetadataValue.float(round(sum(o.seconds for o in outcomes), 3)),
+    }
+    if failures:
+        entries["failed_expectations"] = dg.MetadataValue.json(
+            [_jsonable(f.as_dict()) for f in failures]
+        )
+        entries["failures"] = dg.MetadataValue.md(_failures_table(failures))
+    if docs_index is not None:
+        entries["data_docs"] = dg.MetadataValue.path(str(docs_index))
+    entries.update(metadata or {})
+    return dg.AssetCheckResult(
+        passed=not failures,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        metadata=entries,
+        description=describe(outcomes),
+    )
+
+
+def describe(outcomes: Sequence[ValidationOutcome]) -> str:
+    """One paragraph naming the failed expectations (or saying that all held)."""
+    failures = [f for outcome in outcomes for f in outcome.failures]
+    evaluated = sum(o.evaluated for o in outcomes)
+    if not failures:
+        return f"all {evaluated} expectations held ({sum(o.rows for o in outcomes)} rows)"
+    ordered = sorted(failures, key=lambda f: f.severity != ERROR)
+    lines = [f"[{f.severity}] {f.summary()}" for f in ordered]
+    return f"{len(failures)} of {evaluated} expectations failed: " + "; ".join(lines)
+
+
+def _failures(
+    result: ExpectationSuiteValidationResult, examples: int
+) -> Iterator[FailedExpectation]:
+    for item in result.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        kwargs = config.kwargs
+        columns: tuple[str, ...] = tuple(
+            c
+            for c in (
+                kwargs.get("column"),
+                kwargs.get("column_A"),
+                kwargs.get("column_B"),
+                *(kwargs.get("column_list") or ()),
+            )
+            if c
+        )
+        details = dict(item.result or {})
+        exception = item.exception_info or {}
+        observed = details.get("observed_value")
+        if exception.get("raised_exception"):
+            observed = f"error: {exception.get('exception_message')}"
+        # With index columns GX lists the offending rows as dicts (value + identifying
+        # columns); without them only as row numbers, which say less than the values.
+        sample = details.get("partial_unexpected_index_list") or []
+        if not all(isinstance(x, Mapping) for x in sample) or not sample:
+            sample = details.get("partial_unexpected_list") or []
+        yield FailedExpectation(
+            suite=result.suite_name,
+            expectation=config.type,
+            columns=columns,
+            rule=config.description or f"{config.type}({', '.join(columns)})",
+            severity=_severity(config),
+            observed=_jsonable(observed),
+            unexpected_count=details.get("unexpected_count"),
+            unexpected_percent=_jsonable(details.get("unexpected_percent")),
+            examples=tuple(_jsonable(x) for x in sample[:examples]),
+        )
+
+
+def _severity(config: Any) -> str:
+    meta = config.meta or {}
+    if meta.get("severity") in (ERROR, WARN):
+        return meta["severity"]
+    native = getattr(config, "severity", None)
+    value = getattr(native, "value", native)
+    # An expectation without our mark is treated as blocking: being strict is the safe default.
+    return _GX_TO_OURS.get(str(value), ERROR)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values: numpy and pandas scalars unwrapped, times as ISO text, NaN as None."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return _short(value) if isinstance(value, str) else value
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    if hasattr(value, "tolist"):
+        return _jsonable(value.tolist())
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return _short(str(value))
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= MAX_EXAMPLE_CHARS else text[: MAX_EXAMPLE_CHARS - 1] + "…"
+
+
+def _validations_table(outcomes: Sequence[ValidationOutcome]) -> str:
+    rows = [
+        "| suite | months | rows | expectations | failed (error / warn) |",
+        "|---|---|---|---|---|",
+    ]
+    for o in outcomes:
+        rows.append(
+            f"| {o.suite} | {o.label or '-'} | {o.rows} | {o.evaluated} "
+            f"| {len(o.failed(ERROR))} / {len(o.failed(WARN))} |"
+        )
+    return "\n".join(rows)
+
+
+def _failures_table(failures: Sequence[FailedExpectation]) -> str:
+    rows = ["| severity | suite | rule | observed | examples |", "|---|---|---|---|---|"]
+    for f in failures:
+        observed = (
+            f"{f.unexpected_count} unexpected" if f.unexpected_count is not None else f.observed
+        )
+        examples = ", ".join(_short(x) for x in f.examples[:3])
+        cells = (f.severity, f.suite, _cell(f.rule), _cell(observed), _cell(examples))
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _cell(value: Any) -> str:
+    return _short(value if isinstance(value, str) else repr(value)).replace("|", "\\|")
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    # Checks of one run may execute in parallel processes; the Data Docs index
+    # is rewritten by each, so builds take turns.
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

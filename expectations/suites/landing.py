@@ -1,0 +1,40 @@
+"""Suite for the landing of one raw source: the share of rows refused per month.
+
+Validates one row per month (or one row for a reference source) with the
+columns ``source``, ``partition_month``, ``rows_loaded``, ``rows_rejected`` and
+``reject_share`` = rejected / (loaded + rejected), counted from the raw table
+and ``raw.rejected_rows``. The raw asset already fails a single file over the
+threshold; this catches a month whose files each stayed just under it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from expectations._gx import import_gx
+from expectations.suites._common import ERROR, level, new_suite
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+
+
+def suite_name(table: str) -> str:
+    """``raw.mentions.landing`` for ``raw.mentions``."""
+    return f"{table}.landing"
+
+
+def build_suite(table: str, reject_threshold: float) -> ExpectationSuite:
+    """The reject share of every month of `table` stays at or below `reject_threshold`."""
+    gx = import_gx()
+    return new_suite(
+        suite_name(table),
+        [
+            gx.expectations.ExpectColumnValuesToBeBetween(
+                column="reject_share",
+                min_value=0,
+                max_value=reject_threshold,
+                description=f"at most {reject_threshold:.1%} of a month's rows were rejected",
+                **level(ERROR),
+            ),
+        ],
+    )

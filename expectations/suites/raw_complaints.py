@@ -1,0 +1,49 @@
+"""Suite for ``raw.complaints``: complaints from the traditional channels, by month received."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from expectations.suites._common import (
+    add_month,
+    has_rows,
+    new_suite,
+    not_before,
+    one_of,
+    pseudonymised,
+    required,
+    timestamp_rules,
+    unique,
+)
+from expectations.window import MonthWindow
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+
+NAME = "raw.complaints"
+KEY = ("complaint_id",)
+CHANNELS = ("phone", "email", "letter", "webform", "store", "social", "other")
+
+
+def prepare(frame: pd.DataFrame, window: MonthWindow) -> pd.DataFrame:
+    """Add the reporting month of ``received_at`` for the partition rule."""
+    return add_month(frame, "received_at", window.timezone)
+
+
+def build_suite(window: MonthWindow) -> ExpectationSuite:
+    """Rules for the complaints of `window`'s months."""
+    return new_suite(
+        NAME,
+        [
+            has_rows("complaint"),
+            *required(("complaint_id", "brand", "received_at", "channel")),
+            unique(KEY, "a complaint"),
+            one_of("channel", CHANNELS),
+            *timestamp_rules("received_at", window),
+            not_before("resolved_at", "received_at"),
+            pseudonymised("customer_id"),
+            pseudonymised("social_handle"),
+        ],
+    )

@@ -1,0 +1,70 @@
+"""Suite for ``raw.webcare_accounts``: the brands' webcare accounts (replaced whole)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import available_timezones
+
+import pandas as pd
+
+from expectations._gx import import_gx
+from expectations.suites._common import (
+    ERROR,
+    WARN,
+    at_least,
+    level,
+    new_suite,
+    one_of,
+    required,
+    unique,
+)
+from expectations.suites.raw_mentions import PLATFORMS
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+
+NAME = "raw.webcare_accounts"
+KEY = ("handle", "platform")
+
+
+def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``timezone_is_iana``: whether ``timezone`` names an IANA zone (null when absent).
+
+    The ~600 zone names would make an unreadable value set in Data Docs, so the
+    lookup happens here and the suite checks the flag.
+    """
+    zones = available_timezones()
+    known = frame["timezone"].map(lambda tz: None if pd.isna(tz) else tz in zones)
+    return frame.assign(timezone_is_iana=known.astype("boolean"))
+
+
+def build_suite() -> ExpectationSuite:
+    """Rules for the whole account reference (the frame must have gone through `prepare`)."""
+    gx = import_gx()
+    expect = gx.expectations
+    return new_suite(
+        NAME,
+        [
+            expect.ExpectTableRowCountToBeBetween(
+                min_value=1,
+                description="the reference names at least one webcare account",
+                **level(WARN),
+            ),
+            *required(("brand", "handle", "platform")),
+            unique(KEY, "an account"),
+            one_of("platform", PLATFORMS),
+            expect.ExpectColumnValuesToNotMatchRegex(
+                column="handle",
+                regex=r"^@",
+                description="handle is stored without a leading @",
+                **level(ERROR),
+            ),
+            at_least("promised_response_minutes", 1),
+            expect.ExpectColumnValuesToBeInSet(
+                column="timezone_is_iana",
+                value_set=[True],
+                description="timezone is an IANA time zone name (e.g. Europe/Amsterdam)",
+                **level(ERROR),
+            ),
+        ],
+    )

@@ -1,0 +1,30 @@
+"""Suite for ``scores.mention_sentiment``: one model score per inbound mention of the month.
+
+Validates the score rows of the months full-outer-joined with the inbound
+mentions (``not is_brand_account``) of the same months; see
+`expectations.suites._sentiment` for the frame's extra columns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from expectations.suites import _sentiment
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+
+NAME = "scores.mention_sentiment"
+KEY = ("platform", "mention_id")
+
+
+def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the derived columns of the sentiment rules."""
+    return _sentiment.prepare(frame)
+
+
+def build_suite(share_floor: float | None = _sentiment.CLASS_SHARE_FLOOR) -> ExpectationSuite:
+    """The score rules; `share_floor` None leaves out the class-share warning (few scores)."""
+    return _sentiment.build_suite(NAME, KEY, scored_what="inbound mention", share_floor=share_floor)
