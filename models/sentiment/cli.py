@@ -136,7 +136,7 @@ def build_main(argv: list[str] | None = None) -> int:
     cache_dir = args.cache_dir or default_cache_dir()
     started = time.monotonic()
     try:
-        path = build_default_model(cache_dir, args.weights, force=args.force)
+        path = build_default_model(cache_dir, args.weights, force=args.force, verify=True)
         version = default_model_version(args.weights)
     except (ModelWeightsError, ConversionError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,0 +1,57 @@
+"""The eval-sentiment and build-model entry points."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from models.sentiment.cli import build_main, eval_main
+
+
+@pytest.mark.slow
+def test_eval_json_per_language(
+    tmp_path: Path, built_model_dir: Path, model_cache_dir: Path, capsys
+):
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text(
+        "text,label,language\n"
+        '"Thank you so much for the quick help, great service!",positive,en\n'
+        '"Worst customer service ever, still no refund.",negative,en\n'
+        '"Super blij met de snelle hulp, bedankt!",positive,nl\n'
+        '"Wat een waardeloze service, nog steeds geen reactie.",negative,nl\n',
+        encoding="utf-8",
+    )
+    code = eval_main([str(labelled), "--json", "--cache-dir", str(model_cache_dir)])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(report) == ["all", "en", "nl"]
+    for values in report.values():
+        assert sorted(values) == sorted(
+            ["n", "accuracy", "macro_f1", "macro_recall", "predicted_shares", "true_shares"]
+        )
+    assert report["all"]["n"] == 4 and report["en"]["n"] == 2
+    assert report["all"]["accuracy"] == 1.0
+    assert report["nl"]["true_shares"] == {"negative": 0.5, "neutral": 0.0, "positive": 0.5}
+
+
+def test_eval_bad_label_is_reported_with_line(tmp_path: Path, capsys):
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("text,label\nok,positive\nhmm,sarcastic\n", encoding="utf-8")
+    assert eval_main([str(labelled), "--cache-dir", str(tmp_path)]) == 2
+    assert "labelled.csv, line 3, column 2 (label)" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_build_model_is_idempotent(built_model_dir: Path, model_cache_dir: Path, capsys):
+    marker = (built_model_dir / "webcare-build.json").stat().st_mtime_ns
+    assert build_main(["--cache-dir", str(model_cache_dir)]) == 0
+    assert "webcare-e5-small-sentiment@" in capsys.readouterr().out
+    assert (built_model_dir / "webcare-build.json").stat().st_mtime_ns == marker
+
+
+def test_build_model_without_weights_explains(tmp_path: Path, capsys):
+    code = build_main(["--cache-dir", str(tmp_path), "--weights", str(tmp_path / "none.bin")])
+    assert code == 2
+    assert "webcare train-sentiment" in capsys.readouterr().err

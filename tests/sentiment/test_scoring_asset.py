@@ -1,0 +1,173 @@
+"""The scoring assets on a temporary DuckDB with the real default model."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.sentiment import build_sentiment_assets
+from orchestration.partitions import monthly_partitions
+from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
+
+MENTIONS_DDL = """
+create schema if not exists raw;
+create table raw.mentions (
+    mention_id varchar not null, platform varchar not null, created_at timestamp not null,
+    author_id varchar not null, is_brand_account boolean not null, text varchar,
+    brand varchar, in_reply_to_id varchar, language varchar, author_followers bigint,
+    url varchar, deleted_at timestamp, extra json, partition_month date,
+    _source_file varchar, _source_line bigint, _loaded_at timestamp
+);
+create table raw.nps_responses (
+    response_id varchar not null, brand varchar not null, answered_at timestamp not null,
+    score integer not null, respondent_id varchar, comment varchar, wave varchar, extra json,
+    partition_month date, _source_file varchar, _source_line bigint, _loaded_at timestamp
+);
+"""
+
+MARCH = date(2024, 3, 1)
+APRIL = date(2024, 4, 1)
+# (mention_id, is_brand_account, text, month)
+MENTIONS = [
+    ("1", False, "Worst service ever, my bag is lost and nobody answers!", MARCH),
+    ("2", False, "RT @angry_flyer: Worst service ever, my bag is lost and nobody answers!", MARCH),
+    ("3", False, "worst service ever,  my bag is lost and nobody answers!", MARCH),
+    ("4", False, "Thank you so much for the quick help, great service!", MARCH),
+    ("5", True, "Sorry to hear that, please DM us your booking code.", MARCH),
+    ("6", False, "", MARCH),
+    ("7", False, "Wat een waardeloze service, nog steeds geen reactie.", MARCH),
+    ("8", False, "Super blij met de snelle hulp, bedankt!", APRIL),
+]
+NPS = [
+    ("r1", 9, "Thank you so much for the quick help, great service!", MARCH),
+    ("r2", 2, "Te duur en de monteur kwam te laat.", MARCH),
+    ("r3", 7, None, MARCH),
+    ("r4", 8, "   ", MARCH),
+]
+
+
+def _fill(database: Path) -> None:
+    with duckdb.connect(str(database)) as conn:
+        conn.execute(MENTIONS_DDL)
+        for mention_id, is_brand, text, month in MENTIONS:
+            conn.execute(
+                "insert into raw.mentions (mention_id, platform, created_at, author_id, "
+                "is_brand_account, text, partition_month) values (?, 'twitter', ?, ?, ?, ?, ?)",
+                [
+                    mention_id,
+                    datetime(month.year, month.month, 10, 12),
+                    "klm" if is_brand else f"p_{mention_id:0>16}",
+                    is_brand,
+                    text,
+                    month,
+                ],
+            )
+        for response_id, score, comment, month in NPS:
+            conn.execute(
+                "insert into raw.nps_responses (response_id, brand, answered_at, score, comment, "
+                "partition_month) values (?, 'klm', ?, ?, ?, ?)",
+                [response_id, datetime(month.year, month.month, 5), score, comment, month],
+            )
+
+
+def _metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict[str, object]:
+    (materialization,) = [
+        m for m in result.get_asset_materialization_events() if m.asset_key.path == key
+    ]
+    return {
+        name: value.value
+        for name, value in materialization.materialization.metadata.items()  # type: ignore[union-attr]
+    }
+
+
+@pytest.fixture
+def setup(tmp_path: Path, model_cache_dir: Path, built_model_dir: Path):
+    database = tmp_path / "warehouse.duckdb"
+    _fill(database)
+    settings = Settings.from_env(
+        home=tmp_path, model_cache_dir=str(model_cache_dir), pseudonymisation_key="test"
+    )
+    assets = build_sentiment_assets(monthly_partitions(settings))
+    resources = {"warehouse": WarehouseResource(database=str(database)), "settings": settings}
+    return database, assets, resources
+
+
+@pytest.mark.slow
+def test_one_score_per_inbound_mention_and_cache_on_rerun(setup):
+    database, assets, resources = setup
+    mention_asset = assets[0]
+    first = dg.materialize([mention_asset], partition_key="2024-03", resources=resources)
+    meta = _metadata(first, ["scores", "mention_sentiment"])
+    # 1, 2 (retweet) and 3 (case/space variant) are one text; 6 is empty (neutral by rule)
+    assert meta["rows_written"] == 6
+    assert meta["texts_scored_new"] == 3
+    assert meta["empty_texts"] == 1
+    assert meta["cache_hits"] == 0
+
+    with duckdb.connect(str(database), read_only=True) as conn:
+        rows = conn.execute(
+            "select mention_id, label, p_negative, p_neutral, p_positive, score, text_hash, "
+            "partition_month, scored_at, model_version from scores.mention_sentiment "
+            "order by mention_id"
+        ).fetchall()
+        cached = conn.execute("select count(*) from scores.sentiment_cache").fetchone()[0]
+    by_id = {row[0]: row for row in rows}
+    assert sorted(by_id) == ["1", "2", "3", "4", "6", "7"]
+    assert len(rows) == len(by_id)
+    assert by_id["1"][1:7] == by_id["2"][1:7] == by_id["3"][1:7]
+    assert by_id["1"][1] == "negative" and by_id["7"][1] == "negative"
+    assert by_id["4"][1] == "positive"
+    assert by_id["6"][1:6] == ("neutral", 0.0, 1.0, 0.0, 0.0)
+    for row in rows:
+        assert row[2] + row[3] + row[4] == pytest.approx(1.0)
+        assert row[5] == pytest.approx(row[4] - row[2])
+        assert row[7] == MARCH
+        assert row[9] == meta["model_version"]
+    assert cached == 4
+
+    second = dg.materialize([mention_asset], partition_key="2024-03", resources=resources)
+    again = _metadata(second, ["scores", "mention_sentiment"])
+    assert again["texts_scored_new"] == 0 and again["cache_hits"] == 4
+    with duckdb.connect(str(database), read_only=True) as conn:
+        rerun = conn.execute(
+            "select mention_id, label, p_negative, p_neutral, p_positive, score, text_hash, "
+            "partition_month, scored_at, model_version from scores.mention_sentiment "
+            "order by mention_id"
+        ).fetchall()
+    assert rerun == rows
+
+
+@pytest.mark.slow
+def test_partition_range_and_nps_share_the_cache(setup):
+    database, assets, resources = setup
+    mention_asset, nps_asset = assets
+    ranged = dg.materialize(
+        [mention_asset],
+        resources=resources,
+        tags={
+            "dagster/asset_partition_range_start": "2024-03",
+            "dagster/asset_partition_range_end": "2024-04",
+        },
+    )
+    meta = _metadata(ranged, ["scores", "mention_sentiment"])
+    assert meta["months"] == "2024-03, 2024-04" and meta["rows_written"] == 7
+
+    nps = dg.materialize([nps_asset], partition_key="2024-03", resources=resources)
+    nps_meta = _metadata(nps, ["scores", "nps_comment_sentiment"])
+    # r1 repeats mention 4 word for word: a cache hit; r3 (null) and r4 (blank) have no comment
+    assert nps_meta["rows_written"] == 2
+    assert nps_meta["cache_hits"] == 1 and nps_meta["texts_scored_new"] == 1
+    with duckdb.connect(str(database), read_only=True) as conn:
+        labels = dict(
+            conn.execute("select response_id, label from scores.nps_comment_sentiment").fetchall()
+        )
+        months = conn.execute(
+            "select partition_month, count(*) from scores.mention_sentiment group by all order by 1"
+        ).fetchall()
+    assert labels == {"r1": "positive", "r2": "negative"}
+    assert months == [(MARCH, 6), (APRIL, 1)]
