@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from orchestration.settings import Settings
+
 
 def check_outcome(evaluation: dg.AssetCheckEvaluation) -> str:
     """pass, warn or fail for one check evaluation."""
@@ -33,3 +35,79 @@ def print_check_summary(results: Sequence[dg.ExecuteInProcessResult]) -> None:
             continue
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         print(f"  {outcome:<5}{name} {evaluation.description or ''}".rstrip())
+
+
+KPI_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # (mart column, header, format)
+    ("net_sentiment", "net sent.", "{:+.2f}"),
+    ("share_of_voice", "SoV", "{:.0%}"),
+    ("median_first_response_minutes", "median FRT", "{:.0f} min"),
+    ("sla_attainment", "SLA", "{:.0%}"),
+    ("complaint_to_online_ratio", "compl/online", "{:.1f}"),
+    ("nps", "NPS", "{:+.0f}"),
+)
+
+
+def _fmt(value: object, pattern: str) -> str:
+    return "-" if value is None else pattern.format(value)
+
+
+def print_kpi_summary(settings: Settings, month: str) -> None:
+    """Headline KPIs per brand for `month`, and how sentiment relates to NPS and returns.
+
+    Reads the published snapshot, the same file BI tools read.
+    """
+    import duckdb
+
+    from assets.serving import published_paths
+
+    snapshot = published_paths(settings)["snapshot"]
+    month_start = f"{month}-01"
+    with duckdb.connect(str(snapshot), read_only=True) as conn:
+        columns = ", ".join(column for column, _, _ in KPI_COLUMNS)
+        rows = conn.execute(
+            f"select sector, brand, {columns} from fct_brand_benchmark_monthly "
+            "where reporting_month = ? order by sector, brand",
+            [month_start],
+        ).fetchall()
+        nps_r = conn.execute(
+            "select lag_months, pearson_r, n_brand_months from fct_sentiment_nps_correlation "
+            "where scope_type = 'all' and sentiment_measure = 'net_sentiment' "
+            "and outcome_measure = 'nps' order by lag_months"
+        ).fetchall()
+        stock_r = conn.execute(
+            "select lag_months, pearson_r, n_brand_months from fct_sentiment_stock_correlation "
+            "where scope_type = 'all' and reporting_month is null "
+            "and sentiment_measure = 'net_sentiment' and outcome_measure = 'monthly_return' "
+            "order by lag_months"
+        ).fetchall()
+    print(f"\nKPI summary {month} (from {snapshot})")
+    header = f"{'sector':<10}{'brand':<22}" + "".join(f"{h:>14}" for _, h, _ in KPI_COLUMNS)
+    print(header)
+    for sector, brand, *values in rows:
+        cells = "".join(
+            f"{_fmt(v, pattern):>14}"
+            for v, (_, _, pattern) in zip(values, KPI_COLUMNS, strict=True)
+        )
+        print(f"{sector or '-':<10}{brand:<22}{cells}")
+    for label, found in (("NPS", nps_r), ("monthly return", stock_r)):
+        for lag, r, n in found:
+            when = "same month" if lag == 0 else f"sentiment {lag} month before"
+            print(
+                f"Net sentiment vs {label} ({when}): r = {_fmt(r, '{:+.2f}')} over {n} brand-months"
+            )
+
+
+def print_outputs(settings: Settings, month: str) -> None:
+    """Where the outputs are: warehouse, snapshot, Parquet, report and Data Docs."""
+    from assets.serving import published_paths
+    from expectations.runner import data_docs_index
+
+    paths = published_paths(settings)
+    print("\nOutputs")
+    print(f"  live warehouse   {settings.duckdb_path}  (pipeline only; BI tools read the snapshot)")
+    print(f"  snapshot         {paths['snapshot']}")
+    print(f"  Parquet marts    {paths['parquet']}/")
+    print(f"  report           {paths['report'] / f'{month}.html'}")
+    print(f"  Data Docs        {data_docs_index(settings)}")
+    print(f"  Dagster UI       make dev  (DAGSTER_HOME={settings.state_path / 'dagster'})")

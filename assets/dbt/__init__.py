@@ -6,10 +6,9 @@ The translator maps dbt sources onto the Python assets that write them
 files to the published marts. dbt tests become Dagster asset checks.
 """
 
-from __future__ import annotations
-
 import json
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,8 +92,12 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:
-    """The dbt CLI resource for the project."""
-    return DbtCliResource(project_dir=project, profiles_dir=os.fspath(DBT_PROJECT_DIR))
+    """The dbt CLI resource for the project, using the dbt installed beside this Python."""
+    return DbtCliResource(
+        project_dir=project,
+        profiles_dir=os.fspath(DBT_PROJECT_DIR),
+        dbt_executable=os.fspath(Path(sys.executable).parent / "dbt"),
+    )
 
 
 def mart_asset_keys(project: DbtProject) -> list[dg.AssetKey]:
