@@ -17,6 +17,9 @@ from orchestration.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Setti
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 FORMAT_SIDECAR_SUFFIX = ".webcare.json"
+# Progress (months loaded, texts scored, dbt models built) is logged at INFO;
+# Dagster's per-event DEBUG lines would bury it.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 class CommandError(Exception):
@@ -127,7 +130,11 @@ def execute(
 ) -> dg.ExecuteInProcessResult:
     """Run a job in this process on the home's instance; failures are returned, not raised."""
     return defs.resolve_job_def(job_name).execute_in_process(
-        instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False
+        run_config=QUIET_LOGS,
+        instance=instance,
+        partition_key=partition_key,
+        tags=tags,
+        raise_on_error=False,
     )
 
 
@@ -151,7 +158,19 @@ def land_files(settings: Settings, source: str, fmt: str, paths: Sequence[Path])
 def print_load_summary(settings: Settings, first: str, last: str) -> None:
     """Rows loaded and rejected per source for the months first..last."""
     bounds = [f"{first}-01", f"{last}-01"]
+    if not Path(settings.duckdb_path).exists():
+        print("Nothing was loaded.")
+        return
     with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
+        tables = {
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        }
+        if "rejected_rows" not in tables:
+            print("Nothing was loaded.")
+            return
         rejected = dict(
             conn.execute(
                 "select source, count(*) from raw.rejected_rows "
@@ -161,7 +180,9 @@ def print_load_summary(settings: Settings, first: str, last: str) -> None:
         )
         print(f"{'source':<18}{'loaded':>10}{'rejected':>10}")
         for source in (*REFERENCE_SOURCES, *PARTITIONED_SOURCES):
-            if source in REFERENCE_SOURCES:
+            if source not in tables:
+                print(f"{source:<18}{'not loaded':>10}{rejected.get(source, 0):>10,}")
+            elif source in REFERENCE_SOURCES:
                 loaded = conn.execute(f"select count(*) from raw.{source}").fetchone()[0]
             else:
                 loaded = conn.execute(
