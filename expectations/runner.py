@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from expectations._gx import import_gx
+from expectations.frames import as_pandas
 from expectations.suites._common import ERROR, WARN
 
 if TYPE_CHECKING:
     import dagster as dg
-    import pandas as pd
     from great_expectations import ExpectationSuite
     from great_expectations.core import ExpectationSuiteValidationResult
 
@@ -281,25 +281,6 @@ class ValidationSession:
         return None
 
 
-def as_pandas(frame: Any) -> pd.DataFrame:
-    """A pandas frame from pandas, a pyarrow Table or RecordBatchReader, or a polars frame.
-
-    Arrow dates become ``datetime64`` (as DuckDB's ``.df()`` gives them), so
-    suites see the same types whichever way the frame was read.
-    """
-    import pandas as pd
-
-    if isinstance(frame, pd.DataFrame):
-        return frame
-    if hasattr(frame, "read_all"):
-        frame = frame.read_all()
-    if type(frame).__module__.startswith("pyarrow"):
-        return frame.to_pandas(date_as_object=False)
-    if hasattr(frame, "to_pandas"):
-        return frame.to_pandas()
-    raise TypeError(f"cannot validate a {type(frame).__name__}: give a pandas or Arrow frame")
-
-
 def check_result(
     outcomes: Sequence[ValidationOutcome],
     *,
@@ -373,10 +354,10 @@ def _failures(
             if c
         )
         details = dict(item.result or {})
-        exception = item.exception_info or {}
         observed = details.get("observed_value")
-        if exception.get("raised_exception"):
-            observed = f"error: {exception.get('exception_message')}"
+        error = _exception_message(item.exception_info)
+        if error is not None:
+            observed = f"error: {error}"
         # With index columns GX lists the offending rows as dicts (value + identifying
         # columns); without them only as row numbers, which say less than the values.
         sample = details.get("partial_unexpected_index_list") or []
@@ -393,6 +374,23 @@ def _failures(
             unexpected_percent=_jsonable(details.get("unexpected_percent")),
             examples=tuple(_jsonable(x) for x in sample[:examples]),
         )
+
+
+def _exception_message(info: Any) -> str | None:
+    """The message of an exception GX caught while evaluating an expectation, if any.
+
+    GX reports it flat (``raised_exception``, ``exception_message``) or keyed by
+    the metric that failed to compute (a missing column, a type error).
+    """
+    if not isinstance(info, Mapping) or not info:
+        return None
+    entries = [info] if "raised_exception" in info else list(info.values())
+    messages = [
+        str(e.get("exception_message"))
+        for e in entries
+        if isinstance(e, Mapping) and e.get("raised_exception", True) and e.get("exception_message")
+    ]
+    return "; ".join(messages) or None
 
 
 def _severity(config: Any) -> str:

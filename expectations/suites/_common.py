@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from expectations._gx import import_gx
+from expectations.frames import as_pandas
 from expectations.window import MonthWindow
 
 if TYPE_CHECKING:
@@ -84,13 +85,14 @@ def month_column(column: str) -> str:
     return f"{column}__month"
 
 
-def add_month(frame: pd.DataFrame, column: str, timezone: str | None) -> pd.DataFrame:
+def add_month(frame: Any, column: str, timezone: str | None) -> pd.DataFrame:
     """Add `month_column(column)`: the first day of the month of `column` in `timezone`.
 
     Timestamps are naive UTC and are converted to `timezone` first; a date
     column (`timezone` None) is its own local date. ``partition_month`` is cast
     to the same type so the two compare equal when the row sits in its month.
     """
+    frame = as_pandas(frame)
     values = pd.to_datetime(frame[column])
     if timezone is not None:
         values = values.dt.tz_localize("UTC").dt.tz_convert(timezone).dt.tz_localize(None)

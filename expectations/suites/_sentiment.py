@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from expectations._gx import import_gx
+from expectations.frames import as_pandas
 from expectations.suites._common import ERROR, WARN, level, new_suite, one_of, row_column, unique
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """Add the derived columns the rules check: ``p_sum``, ``argmax_label``, ``score_error``,
     ``is_<label>`` (1.0 / 0.0 per scored row), and ``partition_month`` / ``source_month`` as
     timestamps so they compare."""
+    frame = as_pandas(frame)
     probabilities = frame[list(PROBABILITIES)].astype("float64")
     scored = probabilities.notna().all(axis=1)
     argmax = pd.Series(

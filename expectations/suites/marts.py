@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from expectations._gx import import_gx
+from expectations.frames import as_pandas
 from expectations.suites._common import ERROR, WARN, level, new_suite, unique
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def spine_flags(mart: pd.DataFrame, spine: pd.DataFrame) -> pd.DataFrame:
     Adds ``in_mart`` (false for a spine brand-month the mart lacks) and
     ``in_spine`` (false for a mart row outside the spine).
     """
+    mart, spine = as_pandas(mart), as_pandas(spine)
     spine = spine[list(BRAND_MONTH)].drop_duplicates().assign(in_spine=True)
     mart = mart.assign(in_mart=True)
     for frame in (mart, spine):

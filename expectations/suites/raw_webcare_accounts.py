@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 import pandas as pd
 
 from expectations._gx import import_gx
+from expectations.frames import as_pandas
 from expectations.suites._common import (
     ERROR,
     WARN,
@@ -33,6 +34,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     The ~600 zone names would make an unreadable value set in Data Docs, so the
     lookup happens here and the suite checks the flag.
     """
+    frame = as_pandas(frame)
     zones = available_timezones()
     known = frame["timezone"].map(lambda tz: None if pd.isna(tz) else tz in zones)
     return frame.assign(timezone_is_iana=known.astype("boolean"))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from expectations._gx import import_gx
+from expectations.frames import as_pandas
 from expectations.suites._common import WARN, level, new_suite
 from expectations.window import MonthWindow
 
@@ -59,6 +60,7 @@ def prepare(
     month has volume 0 there. Bounds are null when fewer than
     `MIN_TRAILING_MONTHS` trailing months hold the brand's rows.
     """
+    counts = as_pandas(counts)
     counts = counts.assign(month=pd.to_datetime(counts["month"]).dt.date)
     loaded = set(loaded_months)
     history = counts[counts["month"].isin(loaded) & (counts["volume"] > 0)]
