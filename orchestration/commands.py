@@ -78,7 +78,7 @@ def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None)
     months = sorted(
         {
             month
-            for landed_file in index.files(source)
+            for landed_file in index.files_for(source)
             if str(landed_file.relative_path) in landed_names
             for month in landed_file.months
         }

@@ -60,7 +60,7 @@ def build_landing_sensor(
         changed_months: dict[str, list[str]] = {}
         reference_changes: list[str] = []
         for source in (*REFERENCE_SOURCES, *PARTITIONED_SOURCES):
-            for landed in index.files(source):
+            for landed in index.files_for(source):
                 key = str(landed.relative_path)
                 current[key] = landed.fingerprint
                 if seen.get(key) == landed.fingerprint:

@@ -1,0 +1,84 @@
+"""The whole Definitions load, and the asset graph is one connected, documented picture."""
+
+import dagster as dg
+import pytest
+
+from orchestration.definitions import build_definitions
+from orchestration.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory):
+    settings = Settings.from_env(tmp_path_factory.mktemp("home"))
+    return build_definitions(settings).get_repository_def()
+
+
+def test_every_job_schedule_and_sensor_resolves(repository):
+    jobs = {job.name for job in repository.get_all_jobs()}
+    assert {
+        "load_reference",
+        "load_raw",
+        "load_and_score",
+        "publish_marts",
+        "monthly_research",
+    } <= jobs
+    schedule = repository.get_schedule_def("monthly_research_schedule")
+    assert schedule.job_name == "monthly_research"
+    sensor = repository.get_sensor_def("landing_sensor")
+    assert {target.job_name for target in sensor.targets} == {"monthly_research", "load_reference"}
+
+
+def test_monthly_research_covers_raw_to_published(repository):
+    job = repository.get_job("monthly_research")
+    keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    for expected in (
+        "raw/mentions",
+        "raw/complaints",
+        "raw/nps_responses",
+        "raw/stock_prices",
+        "scores/mention_sentiment",
+        "marts/fct_sentiment_monthly",
+        "marts/fct_webcare_roi_monthly",
+        "published/warehouse_snapshot",
+        "published/monthly_report",
+    ):
+        assert expected in keys
+
+
+def test_dbt_sources_are_the_python_assets(repository):
+    graph = repository.asset_graph
+    staging = graph.get(dg.AssetKey(["staging", "stg_raw__mentions"]))
+    assert dg.AssetKey(["raw", "mentions"]) in staging.parent_keys
+    scores = graph.get(dg.AssetKey(["staging", "stg_scores__mention_sentiment"]))
+    assert dg.AssetKey(["scores", "mention_sentiment"]) in scores.parent_keys
+    # No dangling source assets: every upstream of a dbt model is materialisable here.
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).is_materializable, f"{key.to_user_string()} has no definition"
+
+
+def test_every_asset_has_a_description_and_a_layer_group(repository):
+    graph = repository.asset_graph
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description, f"{key.to_user_string()} has no description"
+        assert node.group_name == key.path[0], key.to_user_string()
+
+
+def test_dbt_tests_and_gx_suites_are_asset_checks(repository):
+    checks = repository.asset_graph.asset_check_keys
+    by_asset: dict[str, set[str]] = {}
+    for check in checks:
+        by_asset.setdefault(check.asset_key.to_user_string(), set()).add(check.name)
+    assert any(name.startswith("unique_") for name in by_asset["marts/fct_nps_monthly"])
+    for raw in ("raw/mentions", "raw/complaints", "raw/nps_responses", "raw/stock_prices"):
+        assert by_asset.get(raw), f"{raw} has no data-quality check"
+    assert by_asset.get("scores/mention_sentiment")
+
+
+def test_warehouse_writers_share_one_pool(repository):
+    graph = repository.asset_graph
+    for key in ("raw/mentions", "scores/mention_sentiment", "marts/fct_nps_monthly"):
+        node = graph.get(dg.AssetKey(key.split("/")))
+        assets_def = repository.assets_defs_by_key[node.key]
+        pools = {assets_def.node_def.pool} if hasattr(assets_def.node_def, "pool") else set()
+        assert pools == {"duckdb_warehouse"}, key
