@@ -331,6 +331,8 @@ def _enrich(
     source: str, rows: pl.DataFrame, reference: Reference | None, settings: Settings
 ) -> pl.DataFrame:
     key = settings.pseudonymisation_key
+    if rows.height == 0:
+        return rows
     if source == "mentions":
         return enrich_mentions(rows, reference or Reference.empty(), key)
     return pseudonymise_columns(rows, SCHEMAS[source].pseudonymised, key)
@@ -338,6 +340,8 @@ def _enrich(
 
 def _finish_rows(source: str, rows: pl.DataFrame, loaded_at: datetime) -> pl.DataFrame:
     table = TABLES[source]
+    if rows.height == 0:
+        return pl.DataFrame({name: [] for name in table.column_names})
     rows = rows.sort(FILE, LINE).with_columns(
         pl.col(FILE).alias("_source_file"),
         pl.col(LINE).alias("_source_line"),

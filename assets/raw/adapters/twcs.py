@@ -28,6 +28,7 @@ IS_BRAND_ACCOUNT = "__is_brand_account"
 TWITTER_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 TWITTER_EXAMPLE = "Tue Oct 31 22:10:47 +0000 2017"
 _MAPPED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
+_OPTIONAL = ("response_tweet_id", "in_response_to_tweet_id")
 _HANDLE = r"@(\w+)"
 
 
@@ -37,7 +38,12 @@ class TwcsAdapter(Adapter):
 
     def to_canonical(self, raw: RawFile, path: Path) -> Canonical:
         """Rename to the contract, mark brand accounts and derive brands within the file."""
-        frame = raw.frame
+        # The thread columns are optional: a file without them still loads.
+        frame = raw.frame.with_columns(
+            pl.lit(None, dtype=pl.String).alias(column)
+            for column in _OPTIONAL
+            if column not in raw.frame.columns
+        )
         inbound = pl.col("inbound").str.strip_chars().str.to_lowercase()
         is_brand = (
             pl.when(inbound == "false")
@@ -97,9 +103,7 @@ def _brand_within_file(frame: pl.DataFrame) -> pl.Series:
         (pl.col(IS_BRAND_ACCOUNT) == "true").alias("is_brand"),
         pl.col("text"),
         pl.col("in_response_to_tweet_id").alias("reply_to"),
-        pl.col("response_tweet_id").alias("answers")
-        if "response_tweet_id" in frame.columns
-        else pl.lit(None, dtype=pl.String).alias("answers"),
+        pl.col("response_tweet_id").alias("answers"),
     )
     brand_of_author = (
         tweets.filter(pl.col("is_brand"))
