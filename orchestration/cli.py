@@ -59,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--format",
         required=True,
-        help="canonical, twcs, cfpb, cfpb_snake, prices_wide or prices_long",
+        help="canonical (the contract's columns) for every source; mentions: twcs "
+        "(Customer Support on Twitter); complaints: cfpb (CFPB export, both header "
+        "variants); stock_prices: daily_prices (per-ticker or long layout)",
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--home", help="data home (default $WEBCARE_HOME or ./data)")

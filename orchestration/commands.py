@@ -62,12 +62,15 @@ def run(home: str | None = None, months: str | None = None) -> int:
 
 def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None) -> int:
     """Land exports in `<home>/landing/<source>/imports/` and load every month they touch."""
-    from assets.raw.adapters import derive_reference_files
+    from assets.raw.adapters import derive_reference_files, formats_for
     from assets.raw.landing import index_landing
     from orchestration.definitions import build_definitions
 
     settings = Settings.from_env(home)
     try:
+        known = formats_for(source)
+        if fmt not in known:
+            raise CommandError(f"{source} cannot be read as {fmt!r}; choose {', '.join(known)}")
         landed = land_files(settings, source, fmt, [Path(p) for p in paths])
     except CommandError as error:
         print(f"webcare ingest: {error}", file=sys.stderr)
@@ -218,18 +221,25 @@ def print_ingest_summary(settings: Settings, source: str, files: list[str]) -> N
 
 
 def print_failures(results: Sequence[dg.ExecuteInProcessResult]) -> None:
-    """The failed steps with their messages (the file, line and rule they name)."""
+    """The failed steps with the message that says what is wrong (file, line, rule)."""
     for result in results:
         for event in result.all_events:
-            if event.event_type_value != "STEP_FAILURE":
-                continue
-            error = event.step_failure_data.error
-            message = error.message.strip() if error else "failed"
-            print(f"FAILED {event.step_key}: {message}", file=sys.stderr)
+            if event.event_type_value == "STEP_FAILURE":
+                print(f"FAILED {event.step_key}: {failure_message(event)}", file=sys.stderr)
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                print(
-                    f"BLOCKED by check {evaluation.asset_key.to_user_string()}:"
-                    f"{evaluation.check_name}",
-                    file=sys.stderr,
-                )
+                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                print(f"BLOCKED by check {name}: {evaluation.description or ''}", file=sys.stderr)
+
+
+def failure_message(event: dg.DagsterEvent) -> str:
+    """A `dagster.Failure`'s description, else the innermost error of the chain."""
+    data = event.step_failure_data
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description.strip()
+    error = data.error
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
