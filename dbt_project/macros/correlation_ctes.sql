@@ -72,11 +72,11 @@
         n_pairs,
         case
             when xx_sum > 0 and yy_sum > 0
-                then greatest(-1.0, least(1.0, xy_sum / sqrt(xx_sum * yy_sum)))
+                then greatest(cast(-1 as {{ webcare_warehouse.type_double() }}), least(cast(1 as {{ webcare_warehouse.type_double() }}), xy_sum / sqrt(xx_sum * yy_sum)))
         end as pearson_r,
         case
             when rank_xx_sum > 0 and rank_yy_sum > 0
-                then greatest(-1.0, least(1.0, rank_xy_sum / sqrt(rank_xx_sum * rank_yy_sum)))
+                then greatest(cast(-1 as {{ webcare_warehouse.type_double() }}), least(cast(1 as {{ webcare_warehouse.type_double() }}), rank_xy_sum / sqrt(rank_xx_sum * rank_yy_sum)))
         end as spearman_rho
     from {{ prefix }}_sums
 ),
