@@ -42,6 +42,7 @@ MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TREND_MONTHS = 12
 MAX_BRANDS = 30
 MAX_LINES_PER_SECTOR = 8
+MIN_CROSS_SECTION_BRANDS = 5
 
 SOURCE_ALIAS = "src"
 
@@ -60,13 +61,14 @@ BRAND_COLOURS = (
     "#bcbd22",
     "#17becf",
 )
+# The traditional complaint channels of fct_complaint_channels_monthly (`<channel>_complaints`).
+TRADITIONAL_CHANNELS = ("phone", "email", "letter", "webform", "store", "other")
 CHANNEL_COLOURS = {
     "phone": "#4e79a7",
     "email": "#59a14f",
     "letter": "#9c755f",
     "webform": "#edc948",
     "store": "#b07aa1",
-    "social": "#76b7b2",
     "other": "#bab0ac",
 }
 _RC = {
@@ -246,70 +248,83 @@ def _open_source(settings: Settings):
 # Queries filter on the report month (first day) through the parameter `$month`.
 _QUERIES: dict[str, str] = {
     "sentiment": """
-        select s.brand, s.month, s.mentions, s.positive, s.neutral, s.negative,
-            s.share_positive, s.share_neutral, s.share_negative, s.net_sentiment,
-            s.share_of_voice, s.is_low_volume
-        from marts.fct_sentiment_monthly as s
-        where s.month between $month - interval 11 month and $month
+        select brand, reporting_month as month, mentions, positive, neutral, negative,
+            share_positive, share_neutral, share_negative, net_sentiment, share_of_voice,
+            is_low_volume
+        from marts.fct_sentiment_monthly
+        where reporting_month between $month - interval 11 month and $month
     """,
     "response": """
-        select r.brand, r.inbound_messages, r.response_rate, r.median_first_response_minutes,
-            r.p90_first_response_minutes, r.sla_attainment, r.promised_response_minutes
-        from marts.fct_webcare_response_monthly as r
-        where r.month = $month
+        select brand, inbound_messages, answered_messages, response_rate,
+            median_first_response_minutes, p90_first_response_minutes, sla_attainment
+        from marts.fct_webcare_response_monthly
+        where reporting_month = $month
     """,
     "first_responses": """
-        select m.brand, m.first_response_minutes
-        from marts.fct_inbound_messages as m
-        where m.month = $month and m.first_response_minutes is not null
+        select brand, account_handle, first_response_minutes, promised_response_minutes,
+            is_promise_in_business_minutes
+        from marts.fct_inbound_messages
+        where reporting_month = $month
     """,
-    "complaints": """
-        select c.brand, c.channel, c.traditional_complaints, c.online_complaints,
-            c.complaint_to_online_ratio
-        from marts.fct_complaint_channels_monthly as c
-        where c.month = $month
+    "complaints": f"""
+        select brand, traditional_complaints,
+            {", ".join(f"{channel}_complaints" for channel in TRADITIONAL_CHANNELS)},
+            online_complaints, complaint_to_online_ratio, channel_escalation_rate
+        from marts.fct_complaint_channels_monthly
+        where reporting_month = $month
     """,
     "nps": """
-        select n.brand, n.responses, n.nps, n.nps_margin_of_error_95, n.is_low_sample
-        from marts.fct_nps_monthly as n
-        where n.month = $month
+        select brand, responses, nps, nps_margin_of_error_95, is_low_sample
+        from marts.fct_nps_monthly
+        where reporting_month = $month
     """,
+    # Only the brand-months the correlation mart uses, so the chart shows what r measures.
     "sentiment_nps": """
-        select sn.brand, sn.month, sn.net_sentiment, sn.nps
-        from marts.fct_sentiment_nps_monthly as sn
-        where sn.month <= $month and sn.net_sentiment is not null and sn.nps is not null
+        select brand, reporting_month as month, net_sentiment, nps
+        from marts.fct_sentiment_nps_monthly
+        where reporting_month <= $month and not is_low_volume and not is_low_sample
+            and net_sentiment is not null and nps is not null
     """,
     "sentiment_nps_correlation": """
-        select c.scope, c.lag_months, c.n_brand_months, c.pearson_r, c.pearson_r_ci_low,
-            c.pearson_r_ci_high, c.spearman_rho
-        from marts.fct_sentiment_nps_correlation as c
+        select scope_type, scope, lag_months, n_brand_months, pearson_r,
+            pearson_r_ci_lower_95, pearson_r_ci_upper_95
+        from marts.fct_sentiment_nps_correlation
     """,
     "sentiment_stock": """
-        select st.brand, st.month, st.net_sentiment, st.monthly_return
-        from marts.fct_sentiment_stock_monthly as st
-        where st.month <= $month and st.net_sentiment is not null
-            and st.monthly_return is not null
+        select brand, reporting_month as month, net_sentiment, monthly_return
+        from marts.fct_sentiment_stock_monthly
+        where reporting_month <= $month and is_listed and not is_low_volume
+            and net_sentiment is not null and monthly_return is not null
     """,
     "sentiment_stock_correlation": """
-        select c.scope, c.lag_months, c.measure, c.n_brand_months, c.pearson_r,
-            c.pearson_r_ci_low, c.pearson_r_ci_high
-        from marts.fct_sentiment_stock_correlation as c
+        select scope_type, scope, lag_months, n_brand_months, pearson_r,
+            pearson_r_ci_lower_95, pearson_r_ci_upper_95
+        from marts.fct_sentiment_stock_correlation
+        where correlation_kind = 'time_series' and sentiment_measure = 'net_sentiment'
+            and outcome_measure = 'monthly_return'
+    """,
+    "market_cap_correlation": """
+        select n_brand_months, pearson_r
+        from marts.fct_sentiment_stock_correlation
+        where correlation_kind = 'cross_section' and outcome_measure = 'market_cap'
+            and sentiment_measure = 'net_sentiment' and scope_type = 'all'
+            and reporting_month = $month
     """,
     "roi": """
-        select * from marts.fct_webcare_roi_monthly as r where r.month = $month
+        select * from marts.fct_webcare_roi_monthly where reporting_month = $month
     """,
     "alerts": """
-        select a.brand, a.alert_date, a.negative_count, a.baseline_mean, a.threshold
-        from marts.fct_negative_spike_alerts as a
-        where a.alert_date >= $month and a.alert_date < $month + interval 1 month
+        select brand, reporting_date as alert_date, negative_mentions, alert_threshold
+        from marts.fct_negative_spike_alerts
+        where reporting_month = $month and is_alert
     """,
     "repeat": """
-        select r.brand, r.repeat_complainers, r.share_of_negative_volume
-        from marts.fct_repeat_complainers_monthly as r
-        where r.month = $month
+        select brand, negative_mentions, repeat_complainers, share_of_negative_volume
+        from marts.fct_repeat_complainers_monthly
+        where reporting_month = $month
     """,
     "benchmark": """
-        select * from marts.fct_brand_benchmark_monthly as b where b.month = $month
+        select * from marts.fct_brand_benchmark_monthly where reporting_month = $month
     """,
 }
 
@@ -381,8 +396,7 @@ def _render_svg(
     import matplotlib
     from matplotlib.figure import Figure
 
-    # Element ids inside inline SVGs share the page's id space; a per-section
-    # salt keeps clip-path ids of different charts from colliding.
+    # A fixed salt makes the SVG ids, and so the page, reproducible.
     with matplotlib.rc_context({**_RC, "svg.hashsalt": section_id}):
         figure = Figure(figsize=size, layout="constrained")
         draw(figure)
@@ -390,6 +404,11 @@ def _render_svg(
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
+    # Prefix every id (and every reference to one) with the section id, so the
+    # page's ids stay unique and each chart's clip paths point into itself.
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{section_id}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{section_id}-\1)", svg)
+    svg = re.sub(r'href="#([^"]+)"', rf'href="#{section_id}-\1"', svg)
     return re.sub(
         r'<svg([^>]*?) width="[^"]+" height="[^"]+"',
         rf'<svg\1 class="chart" role="img" aria-labelledby="{section_id}-title"',
@@ -439,7 +458,8 @@ def _empty_panel(ax: "Axes", text: str) -> None:
 
 def _with_brands(data: ReportData, frame: "pd.DataFrame") -> "pd.DataFrame":
     """`frame` with display name and sector, ordered by sector then brand."""
-    merged = frame.merge(data.brands, on="brand", how="left")
+    own = [c for c in ("display_name", "sector") if c in frame.columns]
+    merged = frame.drop(columns=own).merge(data.brands, on="brand", how="left")
     merged["display_name"] = merged["display_name"].fillna(merged["brand"])
     merged["sector"] = merged["sector"].fillna("unassigned")
     return merged.sort_values(["sector", "display_name"], kind="stable").reset_index(drop=True)
@@ -478,6 +498,8 @@ def section_sentiment_trend(data: ReportData) -> Section:
             leaders.append(f"{sector}: {best.display_name} ({_signed(best.net_sentiment)})")
 
     label_x = pd.Timestamp(data.month) + pd.Timedelta(days=9)
+    # Every other month, counted back from the report month so that it is labelled.
+    ticks = [pd.Timestamp(data.month) - pd.DateOffset(months=k) for k in range(10, -1, -2)]
 
     def draw(figure: "Figure") -> None:
         from matplotlib.lines import Line2D
@@ -526,7 +548,7 @@ def section_sentiment_trend(data: ReportData) -> Section:
                     ax.text(label_x, y, text, va="center", fontsize=8, color=colour)
                 ax.axvline(pd.Timestamp(data.month), color=ACCENT, lw=0.8, ls=":")
                 ax.set_title(f"{sector} · {name}", loc="left")
-                ax.xaxis.set_major_locator(mdates.MonthLocator(interval=2))
+                ax.set_xticks(ticks)
                 ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
                 ax.margins(x=0.02)
                 ax.set_xlim(right=pd.Timestamp(data.month) + pd.Timedelta(days=55))
@@ -617,11 +639,22 @@ def section_response(data: ReportData) -> Section:
         )
     response, note = _limit(response, "inbound_messages")
     response = response.iloc[::-1].reset_index(drop=True)
-    minutes = data.frame("first_responses")
+    messages = data.frame("first_responses")
+    answered_minutes = messages.dropna(subset=["first_response_minutes"])
     samples = [
-        minutes.loc[minutes["brand"] == brand, "first_response_minutes"].clip(lower=0.5).tolist()
+        answered_minutes.loc[answered_minutes["brand"] == brand, "first_response_minutes"]
+        .clip(lower=0.5)
+        .tolist()
         for brand in response["brand"]
     ]
+    # Every account's promise, so a brand with several accounts shows each one.
+    promises = (
+        messages.dropna(subset=["promised_response_minutes"])
+        .drop_duplicates(["brand", "account_handle", "promised_response_minutes"])
+        .loc[:, ["brand", "promised_response_minutes"]]
+    )
+    row_of = {brand: i for i, brand in enumerate(response["brand"])}
+    promises = promises[promises["brand"].isin(row_of)]
 
     def draw(figure: "Figure") -> None:
         left, right = figure.subplots(1, 2, sharey=True, width_ratios=(3, 2))
@@ -641,8 +674,14 @@ def section_response(data: ReportData) -> Section:
                 whiskerprops={"color": ACCENT},
                 capprops={"color": ACCENT},
             )
-        promise = response["promised_response_minutes"]
-        left.scatter(promise, y, marker="D", color=NEGATIVE, s=28, zorder=4)
+        left.scatter(
+            promises["promised_response_minutes"].clip(lower=0.5),
+            [row_of[b] for b in promises["brand"]],
+            marker="D",
+            color=NEGATIVE,
+            s=28,
+            zorder=4,
+        )
         left.set_xscale("log")
         left.set_xticks(
             [1, 10, 60, 240, 1440, 4320], ["1 min", "10 min", "1 h", "4 h", "1 d", "3 d"]
@@ -698,71 +737,60 @@ def section_response(data: ReportData) -> Section:
 def section_complaints(data: ReportData) -> Section:
     """Traditional complaints by channel next to online complaints, with their ratio."""
     title = "Complaints by channel"
-    frame = data.frame("complaints")
-    if frame.empty or (
-        frame["traditional_complaints"].fillna(0).sum() + frame["online_complaints"].fillna(0).sum()
-        == 0
-    ):
+    table = _with_brands(data, data.frame("complaints"))
+    table = table[table["traditional_complaints"] + table["online_complaints"] > 0]
+    if table.empty:
         return Section("complaints", title, "", empty=f"No complaints recorded in {data.label}.")
-    wide = frame.pivot_table(
-        index="brand",
-        columns="channel",
-        values="traditional_complaints",
-        aggfunc="sum",
-        fill_value=0,
-    )
-    totals = frame.groupby("brand").agg(
-        online=("online_complaints", "max"), ratio=("complaint_to_online_ratio", "max")
-    )
-    table = _with_brands(data, wide.join(totals).reset_index())
-    table["traditional"] = table[list(wide.columns)].sum(axis=1)
-    table, note = _limit(table, "traditional")
+    table, note = _limit(table, "traditional_complaints")
     table = table.iloc[::-1].reset_index(drop=True)
-    channels = [c for c in CHANNEL_COLOURS if c in wide.columns] + [
-        c for c in wide.columns if c not in CHANNEL_COLOURS
-    ]
 
     def draw(figure: "Figure") -> None:
         ax = figure.subplots()
-        y = [i * 1.0 for i in range(len(table))]
+        y = [float(i) for i in range(len(table))]
         left = [0.0] * len(table)
-        for channel in channels:
-            values = table[channel].astype(float).tolist()
+        for channel in TRADITIONAL_CHANNELS:
+            values = table[f"{channel}_complaints"].astype(float).tolist()
+            if not any(values):
+                continue
             ax.barh(
                 [v + 0.17 for v in y],
                 values,
                 left=left,
                 height=0.34,
                 label=channel,
-                color=CHANNEL_COLOURS.get(channel, "#bab0ac"),
+                color=CHANNEL_COLOURS[channel],
             )
             left = [a + b for a, b in zip(left, values, strict=True)]
-        online = table["online"].fillna(0).astype(float)
-        ax.barh(
-            [v - 0.17 for v in y], online, height=0.34, color=NEGATIVE, label="online (negative)"
-        )
+        online = table["online_complaints"].astype(float)
+        ax.barh([v - 0.17 for v in y], online, height=0.34, color=NEGATIVE, label="online")
         ends = [max(a, b) for a, b in zip(left, online, strict=True)]
-        _bar_labels(
-            ax,
-            y,
-            ends,
-            [
-                f"{_count(t)} traditional · {_count(o)} online · ratio {_signed(r, 2)[1:]}"
-                if not _missing(r)
-                else f"{_count(t)} traditional · {_count(o)} online"
-                for t, o, r in zip(table["traditional"], online, table["ratio"], strict=True)
-            ],
-        )
-        ax.set_xlim(0, max(ends) * 1.55 if max(ends) > 0 else 1)
+        labels = []
+        for row in table.itertuples():
+            parts = [
+                f"{_count(row.traditional_complaints)} traditional",
+                f"{_count(row.online_complaints)} online",
+            ]
+            if not _missing(row.complaint_to_online_ratio):
+                parts.append(f"ratio {row.complaint_to_online_ratio:.2f}")
+            if not _missing(row.channel_escalation_rate):
+                parts.append(f"{_pct(row.channel_escalation_rate)} escalate online")
+            labels.append(" · ".join(parts))
+        _bar_labels(ax, y, ends, labels)
+        ax.set_xlim(0, max(ends) * 1.7 if max(ends) > 0 else 1)
         ax.set_yticks(y, [_brand_label(r) for r in table.itertuples()])
         ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.45, 1.0), ncols=len(channels) + 1)
+        ax.set_xlabel("complaints in the month")
+        ax.legend(
+            loc="lower center", bbox_to_anchor=(0.45, 1.0), ncols=len(TRADITIONAL_CHANNELS) + 1
+        )
 
-    svg = _render_svg("complaints", (11, 0.5 * len(table) + 1.2), draw)
+    svg = _render_svg("complaints", (11, 0.5 * len(table) + 1.3), draw)
     caption = (
-        f"{data.label}. Upper bar: complaints received through the traditional channels, by "
-        "channel; lower bar: online complaints (inbound mentions scored negative). "
-        "Complaint-to-online ratio = online / traditional complaints."
+        f"{data.label}. Upper bar: complaints through the traditional channels, by channel; "
+        "lower bar: online complaints (inbound mentions scored negative). "
+        "Complaint-to-online ratio = online / traditional complaints; 'escalate online' = "
+        "complainants with a known social identity who posted a negative message within the "
+        "escalation window after their complaint."
         f"{note}"
     )
     return Section("complaints", title, caption, svg=svg)
@@ -911,7 +939,7 @@ def _correlation_text(frame: "pd.DataFrame", what: str) -> str:
     """One sentence per lag from a correlation mart's all-brands rows."""
     if frame.empty:
         return f"No correlation of {what} could be computed yet."
-    rows = frame[frame["scope"] == "all"].sort_values("lag_months")
+    rows = frame[frame["scope_type"] == "all"].sort_values("lag_months")
     parts = []
     for row in rows.itertuples():
         when = "same month" if row.lag_months == 0 else f"sentiment {row.lag_months} month earlier"
@@ -919,8 +947,8 @@ def _correlation_text(frame: "pd.DataFrame", what: str) -> str:
             parts.append(f"{when}: too few brand-months")
             continue
         interval = (
-            f", 95% CI {row.pearson_r_ci_low:+.2f} to {row.pearson_r_ci_high:+.2f}"
-            if not _missing(row.pearson_r_ci_low)
+            f", 95% CI {row.pearson_r_ci_lower_95:+.2f} to {row.pearson_r_ci_upper_95:+.2f}"
+            if not _missing(row.pearson_r_ci_lower_95)
             else ""
         )
         parts.append(f"{when}: r = {row.pearson_r:+.2f}{interval}, n = {row.n_brand_months}")
@@ -947,7 +975,18 @@ def section_sentiment_nps(data: ReportData) -> Section:
 def section_sentiment_stock(data: ReportData) -> Section:
     """Net sentiment against the monthly share return of the listed brands."""
     correlation = data.frame("sentiment_stock_correlation")
-    correlation = correlation[correlation["measure"] == "net_sentiment"]
+    text = _correlation_text(correlation, "net sentiment with the monthly return")
+    cross = data.frame("market_cap_correlation")
+    # With a handful of listed brands a cross-section r is noise; say nothing then.
+    if (
+        not cross.empty
+        and cross["n_brand_months"].iloc[0] >= MIN_CROSS_SECTION_BRANDS
+        and not _missing(cross["pearson_r"].iloc[0])
+    ):
+        text += (
+            f" Across listed brands in {data.label}, net sentiment vs market capitalisation: "
+            f"r = {cross['pearson_r'].iloc[0]:+.2f} (n = {cross['n_brand_months'].iloc[0]})."
+        )
     return _scatter_section(
         data,
         "sentiment-stock",
@@ -956,7 +995,7 @@ def section_sentiment_stock(data: ReportData) -> Section:
         "monthly_return",
         "monthly share return",
         lambda v: f"{v:+.1%}",
-        _correlation_text(correlation, "net sentiment with the monthly return"),
+        text,
         f"No listed brand has share prices up to {data.label}, so there is no return to "
         "compare with.",
         "Listed brands only: month-end close over the previous month-end close, minus one.",
@@ -1056,6 +1095,8 @@ def section_alerts(data: ReportData) -> Section:
     days = (pd.Timestamp(data.month) + pd.offsets.MonthEnd(0)).day
 
     def draw(figure: "Figure") -> None:
+        from matplotlib.ticker import MaxNLocator
+
         left, right = figure.subplots(1, 2, sharey=True, width_ratios=(3, 2))
         y = list(range(len(brands)))
         if alerts.empty:
@@ -1071,14 +1112,14 @@ def section_alerts(data: ReportData) -> Section:
             left.scatter(
                 alerts["day"],
                 [position[b] for b in alerts["brand"]],
-                s=(alerts["negative_count"].astype(float).clip(upper=400) * 1.5 + 30),
+                s=(alerts["negative_mentions"].astype(float).clip(upper=400) * 1.5 + 30),
                 color=NEGATIVE,
                 alpha=0.8,
                 zorder=3,
             )
             for row in alerts.itertuples():
                 left.annotate(
-                    _count(row.negative_count),
+                    _count(row.negative_mentions),
                     xy=(row.day, position[row.brand]),
                     xytext=(0, 9),
                     textcoords="offset points",
@@ -1110,6 +1151,7 @@ def section_alerts(data: ReportData) -> Section:
             ],
         )
         right.set_xlim(0, max([*counts, 1]) * 1.7)
+        right.xaxis.set_major_locator(MaxNLocator(integer=True))
         right.set_title("repeat complainers", loc="left")
         right.grid(axis="y", visible=False)
 
@@ -1151,12 +1193,12 @@ header p { margin: 0; opacity: .85; font-size: 13px; }
 nav { margin-top: 14px; display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 13px; }
 nav a { color: white; opacity: .9; }
 main { padding-top: 22px; padding-bottom: 40px; }
-section { background: white; border: 1px solid var(--line); border-radius: 10px;
+section, .card { background: white; border: 1px solid var(--line); border-radius: 10px;
   padding: 18px 22px 14px; margin: 0 0 22px; break-inside: avoid; }
 h2 { margin: 0 0 10px; font-size: 19px; color: var(--accent); }
 figure { margin: 0; }
 svg.chart { display: block; width: 100%; height: auto; }
-figcaption { color: var(--muted); font-size: 13px; margin-top: 8px; max-width: 960px; }
+figcaption, p.note { color: var(--muted); font-size: 13px; margin-top: 8px; max-width: 960px; }
 p.empty { color: var(--muted); font-style: italic; margin: 6px 0; }
 table { border-collapse: collapse; font-size: 13px; }
 table.glance { width: 100%; }
@@ -1237,9 +1279,7 @@ def _glance_html(data: ReportData) -> str:
     table = _with_brands(data, sentiment[["brand", "mentions", "net_sentiment", "share_of_voice"]])
     if table.empty:
         return ""
-    complaints = (
-        data.frame("complaints").groupby("brand", as_index=False)["complaint_to_online_ratio"].max()
-    )
+    complaints = data.frame("complaints")
     for frame, columns in (
         (data.frame("response"), ["median_first_response_minutes", "sla_attainment"]),
         (data.frame("nps"), ["nps"]),
@@ -1247,9 +1287,10 @@ def _glance_html(data: ReportData) -> str:
     ):
         table = table.merge(frame[["brand", *columns]], on="brand", how="left")
     benchmark = data.frame("benchmark")
-    ranks = benchmark[["brand", *[c for c in benchmark.columns if c.endswith("_sector_rank")]]]
+    ranks = benchmark[
+        ["brand", "sector_brands", *[c for c in benchmark.columns if c.startswith("sector_rank_")]]
+    ]
     table = table.merge(ranks, on="brand", how="left")
-    sector_sizes = table.groupby("sector")["brand"].transform("count")
     columns = (
         ("mentions", "mentions", _count),
         ("net_sentiment", "net sentiment", _signed),
@@ -1265,12 +1306,12 @@ def _glance_html(data: ReportData) -> str:
     )
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in columns)
     rows = []
-    for i, row in table.iterrows():
+    for _, row in table.iterrows():
         cells = []
         for column, _, fmt in columns:
-            rank = row.get(f"{column}_sector_rank")
+            rank = row.get(f"sector_rank_{column}")
             rank_html = (
-                f'<span class="rank">{int(rank)}/{int(sector_sizes[i])}</span>'
+                f'<span class="rank">{int(rank)}/{int(row["sector_brands"])}</span>'
                 if not _missing(rank) and not _missing(row[column])
                 else ""
             )
@@ -1280,9 +1321,9 @@ def _glance_html(data: ReportData) -> str:
             f"<td>{html.escape(str(row['sector']))}</td>{''.join(cells)}</tr>"
         )
     return (
-        '<div class="glance-wrap"><section id="glance"><h2 id="glance-title">At a glance</h2>'
+        '<div class="card" id="glance"><h2>At a glance</h2>'
         f'<table class="glance"><thead><tr><th>brand</th><th>sector</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
-        "<figcaption>Headline KPIs of the month; small numbers are the brand's rank in its "
-        "sector (1 = best).</figcaption></section></div>"
+        '<p class="note">Headline KPIs of the month; small numbers are the brand\'s rank in its '
+        "sector (1 = best).</p></div>"
     )
