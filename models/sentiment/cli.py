@@ -118,7 +118,16 @@ def train_main(argv: list[str] | None = None) -> int:
         path = save_trained(trained_model, config, args.output, {**metadata, "epoch": str(epoch)})
         print(f"saved {path} after epoch {epoch} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
 
-    train(model, tokenizer, train_set, config, QUERY_PREFIX, save, heldout=heldout)
+    train(
+        model,
+        tokenizer,
+        train_set,
+        config,
+        QUERY_PREFIX,
+        save,
+        heldout=heldout,
+        state_cache=cache_dir / "train-states",
+    )
     print(f"training finished in {(time.monotonic() - started) / 60:.1f} min", flush=True)
     return 0
 
@@ -164,6 +173,7 @@ def eval_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--by", choices=("language", "source"), default="language")
     parser.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--int8", action="store_true", help="int8 dynamic quantisation (CPU)")
     args = parser.parse_args(argv)
     if (args.file is None) == (not args.heldout):
         parser.error("give either FILE or --heldout")
@@ -176,7 +186,9 @@ def eval_main(argv: list[str] | None = None) -> int:
         else:
             data = read_labelled_csv(args.file)
         label_map = json.loads(args.label_map) if args.label_map else None
-        model = SentimentModel.load(args.model, args.cache_dir or default_cache_dir(), label_map)
+        model = SentimentModel.load(
+            args.model, args.cache_dir or default_cache_dir(), label_map, quantize=args.int8
+        )
     except (LabelledDataError, ModelWeightsError, ConversionError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
