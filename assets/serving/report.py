@@ -1207,7 +1207,10 @@ table.glance th, table.glance td { padding: 5px 8px; border-bottom: 1px solid va
 table.glance th:first-child, table.glance td:first-child,
 table.glance th:nth-child(2), table.glance td:nth-child(2) { text-align: left; }
 table.glance thead th { color: var(--muted); font-weight: normal; }
-td .rank { color: var(--muted); font-size: 11px; margin-left: 3px; }
+td .rank { color: var(--muted); font-size: 11px; margin-left: 4px; padding: 0 3px;
+  border-radius: 3px; }
+td .rank.best { background: #dcefe3; color: #1d6b40; }
+td .rank.worst { background: #f6dcd9; color: #9b2c20; }
 table.assumptions { margin-top: 10px; }
 table.assumptions caption { text-align: left; font-weight: bold; padding-bottom: 4px;
   white-space: nowrap; }
@@ -1310,11 +1313,12 @@ def _glance_html(data: ReportData) -> str:
         cells = []
         for column, _, fmt in columns:
             rank = row.get(f"sector_rank_{column}")
-            rank_html = (
-                f'<span class="rank">{int(rank)}/{int(row["sector_brands"])}</span>'
-                if not _missing(rank) and not _missing(row[column])
-                else ""
-            )
+            rank_html = ""
+            if not _missing(rank) and not _missing(row[column]):
+                size = int(row["sector_brands"])
+                standing = " best" if rank == 1 else " worst" if rank == size and size > 1 else ""
+                rank_html = f'<span class="rank{standing}">{int(rank)}/{size}</span>'
+
             cells.append(f"<td>{html.escape(fmt(row[column]))}{rank_html}</td>")
         rows.append(
             f"<tr><td>{html.escape(str(row['display_name']))}</td>"
@@ -1325,5 +1329,5 @@ def _glance_html(data: ReportData) -> str:
         f'<table class="glance"><thead><tr><th>brand</th><th>sector</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
         '<p class="note">Headline KPIs of the month; small numbers are the brand\'s rank in its '
-        "sector (1 = best).</p></div>"
+        "sector (1 = best; green best, red last).</p></div>"
     )

@@ -152,6 +152,30 @@ def test_snapshot_and_parquet_hold_exactly_the_marts_rows(settings: Settings) ->
     assert stat.S_IMODE(paths["snapshot"].stat().st_mode) == 0o444
 
 
+def test_publication_of_the_dbt_marts_is_exact(home_settings: Settings, dbt_warehouse) -> None:
+    marts = list(dbt_warehouse.marts)
+    assert {"dim_brands", "fct_sentiment_monthly", "fct_webcare_roi_monthly"} <= set(marts)
+    dg.materialize(
+        [publish.build_publish_asset([dg.AssetKey(["marts", m]) for m in marts])],
+        resources={
+            "warehouse": WarehouseResource(database=home_settings.duckdb_path),
+            "settings": home_settings,
+        },
+    )
+    paths = published_paths(home_settings)
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{home_settings.duckdb_path}' as live (read_only)")
+        conn.execute(f"attach '{paths['snapshot']}' as snap (read_only)")
+        for mart in marts:
+            live = f"select * from live.marts.{mart}"
+            parquet = f"select * from read_parquet('{paths['parquet'] / (mart + '.parquet')}')"
+            count = conn.execute(f"select count(*) from ({live})").fetchone()[0]
+            assert count > 0, mart
+            assert conn.execute(f"select count(*) from ({parquet})").fetchone()[0] == count, mart
+            assert difference(conn, live, f"select * from snap.marts.{mart}") == 0, mart
+            assert difference(conn, live, parquet) == 0, mart
+
+
 READER = textwrap.dedent(
     """
     import sys, duckdb
