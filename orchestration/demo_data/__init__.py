@@ -56,8 +56,11 @@ truth.json keys (brand = brand key, month = ``YYYY-MM``, account = handle):
   {negative, neutral, positive}, planted_expected_nps; ``nps_model``: alpha, beta,
   noise_sd of expected NPS = alpha + beta * net_sentiment + noise.
 - ``stock[brand]``: ticker, currency, months[month] {trading_days, month_end_date,
-  month_end_adj_close, month_end_close, monthly_return, market_cap,
+  month_end_adj_close, month_end_close, monthly_return, market_cap (month-end adjusted
+  close x shares outstanding, as KPI_DEFINITIONS.md defines the month-end close),
   planted_log_return}; ``stock_model``: mu, beta, market and noise sd.
+- ``correlations``: sentiment_nps and sentiment_return, each lag0 / lag1 with
+  excluding_low_volume and all_brand_months {n_brand_months, pearson_r} (true values).
 - ``mentions_model``, ``authors`` (distinct customer authors, those in >= 2 months),
   ``dst_rows`` (mention_id, created_at as written, utc).
 - ``expected_counts[source][month]``: files, formats, rows_in_files, loaded, rejected,

@@ -144,6 +144,8 @@ def generate(
     contents[BRANDS_FILE] = brands_csv(world)
     contents[ACCOUNTS_FILE] = accounts_yaml(world)
 
+    nps_truth = truth.nps_truth(world, nps_frame, loaded("nps_responses"), nps_target)
+    stock_truth = truth.stock_truth(world, stock_frame, loaded("stock_prices"), planted_returns)
     result = {
         "truth_version": TRUTH_VERSION,
         "seed": seed,
@@ -180,7 +182,7 @@ def generate(
             "escalation_window_days": truth.ESCALATION_WINDOW_DAYS,
             "resolved_share": cat.COMPLAINT_RESOLVED_SHARE,
         },
-        "nps": truth.nps_truth(world, nps_frame, loaded("nps_responses"), nps_target),
+        "nps": nps_truth,
         "nps_model": {
             "formula": "expected_nps = alpha + beta * net_sentiment + N(0, noise_sd), "
             "clipped to [-80, 80]",
@@ -193,7 +195,7 @@ def generate(
             "comment_share": cat.NPS_COMMENT_SHARE,
             "comment_label": "promoters positive, passives neutral, detractors negative",
         },
-        "stock": truth.stock_truth(world, stock_frame, loaded("stock_prices"), planted_returns),
+        "stock": stock_truth,
         "stock_model": {
             "formula": "log(adj_close_end / adj_close_prev_end) = mu + beta * (net_sentiment - "
             "brand mean net_sentiment over the period) + market_month + noise",
@@ -208,6 +210,7 @@ def generate(
             "dividends": "one ex-date per year (first trading day of May): close drops by the "
             "yield, adj_close does not",
         },
+        "correlations": truth.correlations_truth(world, sentiment, nps_truth, stock_truth),
         "mentions_model": {
             "seasonality_by_calendar_month": list(cat.SEASONALITY),
             "trend_per_month": cat.TREND_PER_MONTH,

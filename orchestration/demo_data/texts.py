@@ -70,7 +70,7 @@ INBOUND: dict[tuple[str, int], tuple[tuple[tuple[str, ...], str], ...]] = {
         (T, "Eindelijk supersnel internet van {b} in {city}. Super tevreden{ep}"),
         (B, "Fijn dat {b} de spaarrente verhoogt naar {rate}. Goed nieuws{ep}"),
         (INS, "Mijn schadeclaim bij {b} binnen {days} dagen uitbetaald. Geweldig geregeld{ep}"),
-        (ALL, "Top service van {b}! Binnen {short} minuten geholpen{ep}"),
+        (ALL, "Wat een goede hulp van {b}! Binnen {short} minuten was ik geholpen{ep}"),
         (ALL, "Dank je wel {b}, mijn probleem met mijn {product} is snel opgelost. Heel blij{ep}"),
         (ALL, "De nieuwe app van {b} werkt echt prima, heel handig{ep}"),
         (ALL, "Complimenten aan {agent} van {b}, wat een vriendelijke en snelle hulp{ep}"),
@@ -168,7 +168,7 @@ RECOVERY: dict[str, tuple[str, ...]] = {
         "{b} het probleem met mijn {product} is eindelijk opgelost, dank jullie wel{ep}",
         "Toch nog goed geholpen door {b}, alles werkt weer. Tevreden{ep}",
         "Excuses aan {b} voor mijn boze tweet, jullie hebben het super opgelost{ep}",
-        "Na contact met {b} is alles netjes geregeld. Fijne service{ep}",
+        "Na contact met {b} is alles netjes voor mij geregeld. Heel fijn{ep}",
     ),
     "en": (
         "{b} my {product} issue is finally fixed, thank you so much{ep}",

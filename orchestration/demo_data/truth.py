@@ -27,6 +27,7 @@ SPIKE_BASELINE_DAYS = 28
 SPIKE_SIGMA = 3.0
 SPIKE_MIN_COUNT = 10
 REPEAT_MIN = 3
+MIN_MENTIONS_FOR_KPI = 30
 NEVER = np.iinfo(np.int64).max
 
 
@@ -481,7 +482,7 @@ def stock_truth(world: World, stock: pl.DataFrame, loaded: np.ndarray, planted: 
                 "month_end_adj_close": last["adj_close"],
                 "month_end_close": last["close"],
                 "monthly_return": _r(ret, 8),
-                "market_cap": _r(last["close"] * brand.shares_outstanding, 2),
+                "market_cap": _r(last["adj_close"] * brand.shares_outstanding, 2),
                 "planted_log_return": _r(planted["log_return"][b, j], 8),
             }
             previous = last["adj_close"]
@@ -516,3 +517,48 @@ def expected_counts(files: list[PlannedFile], months: list[str], sources: tuple[
                 ),
             }
     return out
+
+
+def correlations_truth(world: World, sentiment: dict, nps: dict, stock: dict) -> dict:
+    """Pearson r of true net sentiment with NPS and with monthly return over brand-months.
+
+    Lag 0 pairs the same month, lag 1 sentiment one month before the outcome. Each figure
+    is given over all brand-months with a defined value and, as the marts do, without
+    low-volume months (fewer than `MIN_MENTIONS_FOR_KPI` inbound messages).
+    """
+
+    def pearson(pairs: list[tuple[float, float]]) -> dict:
+        if len(pairs) < 3:
+            return {"n_brand_months": len(pairs), "pearson_r": None}
+        x, y = np.array(pairs).T
+        if x.std() == 0 or y.std() == 0:
+            return {"n_brand_months": len(pairs), "pearson_r": None}
+        return {"n_brand_months": len(pairs), "pearson_r": _r(float(np.corrcoef(x, y)[0, 1]), 6)}
+
+    def pairs(outcome: dict[str, dict[str, float | None]], lag: int, volume: bool) -> list:
+        out = []
+        for brand, by_month in outcome.items():
+            for j in range(lag, len(world.months)):
+                s = sentiment[brand][world.months[j - lag]]
+                value = by_month.get(world.months[j])
+                if s["net_sentiment"] is None or value is None:
+                    continue
+                if volume and s["mentions"] < MIN_MENTIONS_FOR_KPI:
+                    continue
+                out.append((s["net_sentiment"], value))
+        return out
+
+    nps_values = {b: {m: v["nps"] for m, v in months.items()} for b, months in nps.items()}
+    returns = {
+        b: {m: v["monthly_return"] for m, v in e["months"].items()} for b, e in stock.items()
+    }
+    result: dict = {"min_mentions_for_kpi": MIN_MENTIONS_FOR_KPI}
+    for name, outcome in (("sentiment_nps", nps_values), ("sentiment_return", returns)):
+        result[name] = {
+            f"lag{lag}": {
+                "excluding_low_volume": pearson(pairs(outcome, lag, True)),
+                "all_brand_months": pearson(pairs(outcome, lag, False)),
+            }
+            for lag in (0, 1)
+        }
+    return result

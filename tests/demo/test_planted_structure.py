@@ -215,7 +215,12 @@ def test_nps_and_returns_follow_sentiment(small_demo):
     slope = np.polyfit(net, nps, 1)[0]
     assert r_nps > 0.7
     assert slope == pytest.approx(truth["nps_model"]["beta"], rel=0.35)
-    assert np.corrcoef(net_listed, returns)[0, 1] > 0.2
+    r_returns = np.corrcoef(net_listed, returns)[0, 1]
+    assert r_returns > 0.2
+    lag0 = truth["correlations"]["sentiment_nps"]["lag0"]["all_brand_months"]
+    assert (lag0["n_brand_months"], lag0["pearson_r"]) == (len(net), pytest.approx(r_nps, abs=1e-6))
+    lag0 = truth["correlations"]["sentiment_return"]["lag0"]["all_brand_months"]
+    assert lag0["pearson_r"] == pytest.approx(r_returns, abs=1e-6)
     seasonal = Counter()
     for months in truth["sentiment"].values():
         for month, s in months.items():
