@@ -389,8 +389,12 @@ class DbtBuild:
     result: object
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection to the built warehouse."""
-        return duckdb.connect(str(self.duckdb_path), read_only=True)
+        """A connection to the built warehouse (tests only read through it).
+
+        Not read-only: dbt-duckdb may still hold the file open in this process, and
+        DuckDB refuses a second in-process connection with a different configuration.
+        """
+        return duckdb.connect(str(self.duckdb_path))
 
 
 @pytest.fixture(scope="session")

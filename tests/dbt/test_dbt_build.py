@@ -1,0 +1,84 @@
+"""`dbt build` of the whole project on the fixture warehouse: every node runs and passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+MART_NAMES = {
+    "fct_sentiment_monthly",
+    "fct_inbound_messages",
+    "fct_webcare_response_monthly",
+    "fct_complaint_channels_monthly",
+    "fct_nps_monthly",
+    "fct_sentiment_nps_monthly",
+    "fct_sentiment_nps_correlation",
+    "fct_sentiment_stock_monthly",
+    "fct_sentiment_stock_correlation",
+    "fct_webcare_roi_monthly",
+    "fct_brand_benchmark_monthly",
+    "fct_negative_spike_alerts",
+    "fct_repeat_complainers_monthly",
+    "dim_brands",
+    "dim_webcare_accounts",
+    "dim_months",
+}
+
+
+def _results(fixture_build):
+    assert fixture_build.result.exception is None, fixture_build.result.exception
+    return fixture_build.result.result.results
+
+
+def test_every_model_test_and_unit_test_passes(fixture_build):
+    """No node of the build failed, errored or was skipped."""
+    failures = [
+        f"{r.node.unique_id}: {r.status} {r.message}"
+        for r in _results(fixture_build)
+        if str(r.status) not in ("success", "pass")
+    ]
+    assert failures == []
+    assert fixture_build.result.success
+
+
+def test_build_covers_every_model_file_and_the_kpi_unit_tests(fixture_build):
+    """Each .sql model file was built, and the KPI unit tests and data tests ran."""
+    results = _results(fixture_build)
+    built_models = {r.node.name for r in results if r.node.resource_type == "model"}
+    model_files = {p.stem for p in Path(DBT_PROJECT_DIR, "models").rglob("*.sql")}
+    assert built_models == model_files
+    assert built_models >= MART_NAMES
+    unit_tests = {r.node.name for r in results if r.node.resource_type == "unit_test"}
+    assert {
+        "nps_and_margin_of_error",
+        "sentiment_shares_polar_net_sentiment_and_share_of_voice",
+        "net_sentiment_over_all_mentions",
+        "opening_windows_keep_local_hours_across_dst",
+        "business_minutes_weekend_dst_and_sla",
+        "response_rate_sla_and_percentiles_with_unanswered_messages",
+        "personalisation_detection",
+        "complaint_ratios_and_channel_escalation",
+        "escalation_within_the_window_after_the_complaint",
+        "recovery_of_contacted_and_uncontacted_posters",
+        "recovery_uplift_value_and_roi",
+        "spike_rule",
+        "repeat_complainers",
+        "correlation_with_hand_computed_r",
+    } <= unit_tests
+    data_tests = [r for r in results if r.node.resource_type == "test"]
+    tested_models = {dep.split(".")[-1] for r in data_tests for dep in r.node.depends_on.nodes}
+    assert model_files <= tested_models, "every model needs at least a primary-key test"
+
+
+def test_marts_live_in_their_schemas(fixture_build):
+    """Custom schema names are used as-is: staging views, intermediate, marts tables."""
+    with fixture_build.connect() as con:
+        tables = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables"
+        ).fetchall()
+    by_name = {name: (schema, kind) for schema, name, kind in tables}
+    for mart in MART_NAMES:
+        assert by_name[mart] == ("marts", "BASE TABLE")
+    assert by_name["stg_raw__mentions"] == ("staging", "VIEW")
+    assert by_name["int_mentions_enriched"][0] == "intermediate"
