@@ -3,9 +3,9 @@
 Frames come from DuckDB through pandas or Arrow (``conn.sql(...).df()`` or
 ``.arrow()``), never through DuckDB's SQLAlchemy driver, whose metric
 resolution is unreliable. One `ValidationSession` (one GX context) serves one
-check run: each `validate` call runs one suite on one frame, keeps GX's result
-in a filesystem store and renders its Data Docs page, and `check_result` folds
-the outcomes into one `dagster.AssetCheckResult`.
+check run: each `validate` call runs one suite on one frame and renders its
+Data Docs page (see `expectations.data_docs`), and `check_result` folds the
+outcomes into one `dagster.AssetCheckResult`.
 
 Typical use inside an asset check::
 
@@ -16,18 +16,19 @@ Typical use inside an asset check::
 
 from __future__ import annotations
 
-import fcntl
 import math
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
 
+from expectations import data_docs
 from expectations._gx import import_gx
+from expectations.data_docs import data_docs_index
 from expectations.frames import as_pandas
 from expectations.suites._common import ERROR, WARN
 
@@ -36,30 +37,21 @@ if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
     from great_expectations.core import ExpectationSuiteValidationResult
 
-DATA_DOCS_DIR = "data_docs"
-VALIDATIONS_DIR = Path("gx") / "validations"
+__all__ = [
+    "FailedExpectation",
+    "ValidationOutcome",
+    "ValidationSession",
+    "as_pandas",
+    "check_result",
+    "data_docs_index",
+    "describe",
+]
+
 # Offending rows shown per failed expectation, in Dagster metadata and Data Docs.
 EXAMPLES_PER_FAILURE = 5
-# The Data Docs index lists this many of the latest validations; rendering it
-# reads each one, so an unbounded index would grow slower with every run.
-INDEX_VALIDATIONS_LIMIT = 300
 # Long texts in examples are cut to this many characters in Dagster metadata.
 MAX_EXAMPLE_CHARS = 160
 _GX_TO_OURS = {"critical": ERROR, "warning": WARN, "info": WARN}
-
-
-class HasStateDir(Protocol):
-    """Anything with a ``state_dir`` (the `orchestration.settings.Settings` resource)."""
-
-    state_dir: str
-
-
-def data_docs_index(settings: HasStateDir) -> Path:
-    """Path of the Data Docs index page, ``<state_dir>/data_docs/index.html``.
-
-    The page exists once a check has run in that home; open it in a browser.
-    """
-    return Path(settings.state_dir) / DATA_DOCS_DIR / "index.html"
 
 
 @dataclass(frozen=True)
@@ -140,9 +132,8 @@ class ValidationOutcome:
 class ValidationSession:
     """One ephemeral GX context for one check run.
 
-    With a `state_dir`, validation results are kept under
-    ``<state_dir>/gx/validations`` and every validation's Data Docs page (and
-    the index) is written under ``<state_dir>/data_docs``; without one nothing
+    With a `state_dir`, every validation's Data Docs page is written under
+    ``<state_dir>/data_docs`` and listed in its index; without one nothing
     touches the disk (unit tests).
     """
 
@@ -161,34 +152,16 @@ class ValidationSession:
             ProgressBarsConfig,
         )
 
-        defaults = InMemoryStoreBackendDefaults()
-        stores = dict(defaults.stores)
+        # Every store stays in memory: the HTML pages are the record a person reads.
         sites: dict[str, Any] = {}
+        plugins: str | None = None
         if self.state_dir is not None:
-            state = Path(self.state_dir)
-            stores[defaults.validation_results_store_name] = {
-                "class_name": "ValidationResultsStore",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(state / VALIDATIONS_DIR),
-                },
-            }
-            sites["local_site"] = {
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(state / DATA_DOCS_DIR),
-                },
-                "site_index_builder": {
-                    "class_name": "DefaultSiteIndexBuilder",
-                    "validation_results_limit": INDEX_VALIDATIONS_LIMIT,
-                },
-            }
+            sites["local_site"] = data_docs.site_config(Path(self.state_dir))
+            plugins = str(data_docs.plugins_directory(Path(self.state_dir)))
         config = DataContextConfig(
-            store_backend_defaults=defaults,
-            stores=stores,
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
             data_docs_sites=sites,
+            plugins_directory=plugins,
             analytics_enabled=False,
             progress_bars=ProgressBarsConfig(globally=False),
         )
@@ -235,16 +208,18 @@ class ValidationSession:
             result_format=result_format,
             run_id=self._run_id,
         )
-        docs_page = self._write_docs(result)
-        return ValidationOutcome(
+        outcome = ValidationOutcome(
             suite=suite.name,
             label=label,
             rows=len(frame),
             evaluated=len(result.results),
             failures=tuple(_failures(result, examples)),
             seconds=time.perf_counter() - started,
-            docs_page=docs_page,
         )
+        if self.state_dir is None:
+            return outcome
+        page = self._write_docs(result, outcome)
+        return replace(outcome, docs_page=page, seconds=time.perf_counter() - started)
 
     def _asset_name(self, suite_name: str, label: str) -> str:
         # The name becomes a Data Docs file name: keep it readable and path-safe.
@@ -256,9 +231,9 @@ class ValidationSession:
         self._names.add(name)
         return name
 
-    def _write_docs(self, result: ExpectationSuiteValidationResult) -> Path | None:
-        if self.state_dir is None:
-            return None
+    def _write_docs(
+        self, result: ExpectationSuiteValidationResult, outcome: ValidationOutcome
+    ) -> Path:
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
             ValidationResultIdentifier,
@@ -270,15 +245,27 @@ class ValidationSession:
             run_id=self._run_id,
             batch_identifier=result.batch_id,
         )
-        docs_dir = Path(self.state_dir) / DATA_DOCS_DIR
-        with _exclusive(docs_dir / ".build.lock"):
-            self._context.build_data_docs(resource_identifiers=[suite_id, result_id])
-        url = self._context.get_docs_sites_urls(resource_identifier=result_id)
-        for site in url:
-            location = site.get("site_url") or ""
-            if location.startswith("file://"):
-                return Path(location.removeprefix("file://"))
-        return None
+        with data_docs.locked_site(Path(self.state_dir)) as docs:
+            self._context.build_data_docs(
+                resource_identifiers=[suite_id, result_id], build_index=False
+            )
+            [site] = self._context.get_docs_sites_urls(resource_identifier=result_id)
+            page = Path(unquote(urlparse(site["site_url"]).path))
+            data_docs.record(
+                docs,
+                data_docs.IndexEntry(
+                    validated_at=f"{self._run_id.run_time:%Y-%m-%d %H:%M:%S}",
+                    run=self.run_name or "",
+                    suite=outcome.suite,
+                    label=outcome.label,
+                    rows=outcome.rows,
+                    evaluated=outcome.evaluated,
+                    failed_error=len(outcome.failed(ERROR)),
+                    failed_warn=len(outcome.failed(WARN)),
+                    page=page.relative_to(docs).as_posix(),
+                ),
+            )
+        return page
 
 
 def check_result(
@@ -408,7 +395,7 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return _short(value) if isinstance(value, str) else value
     if isinstance(value, float):
-        return None if math.isnan(value) else value
+        return None if math.isnan(value) else float(value)
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
@@ -463,16 +450,3 @@ def _failures_table(failures: Sequence[FailedExpectation]) -> str:
 
 def _cell(value: Any) -> str:
     return _short(value if isinstance(value, str) else repr(value)).replace("|", "\\|")
-
-
-@contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    # Checks of one run may execute in parallel processes; the Data Docs index
-    # is rewritten by each, so builds take turns.
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

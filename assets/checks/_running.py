@@ -50,7 +50,7 @@ def session(context: dg.AssetCheckExecutionContext, settings: Settings) -> Valid
     """A GX session for this check run, writing Data Docs under the state folder."""
     from expectations.runner import ValidationSession
 
-    return ValidationSession(settings.state_dir, run_name=context.run_id[:8])
+    return ValidationSession(settings.state_dir, run_name=context.run.run_id[:8])
 
 
 def report(
