@@ -239,6 +239,12 @@ def _deduplicate(
     duplicates = find_duplicates(combined, schema, content, FILE)
     marked = combined.with_columns(duplicates.keep.alias(KEEP), duplicates.exact.alias(EXACT))
     labels = {p.relative_path: p.labels.get(schema.key[-1], schema.key[-1]) for p in parsed}
+    # A platform only namespaces ids; a real composite key (ticker, date) is named in full.
+    what = (
+        "id"
+        if len(schema.key) == 1 or schema.key[0] == "platform"
+        else f"({', '.join(schema.key)})"
+    )
     rows = []
     for file, line, first_file, first_line in duplicates.conflicts.iter_rows():
         where = f"line {first_line}" if first_file == file else f"{first_file}, line {first_line}"
@@ -247,7 +253,7 @@ def _deduplicate(
                 FILE: file,
                 LINE: line,
                 COLUMN: labels[file],
-                REASON: f"{labels[file]}: duplicate id with different content "
+                REASON: f"{labels[file]}: duplicate {what} with different content "
                 f"(first seen at {where})",
             }
         )

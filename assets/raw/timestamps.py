@@ -34,10 +34,21 @@ _SHOWN_VALUE_CHARS = 60
 
 @dataclass(frozen=True)
 class Parsed:
-    """A parsed column: `value` (typed, null when invalid) and `error` (null when valid)."""
+    """A parsed column: `value` (typed, null when invalid) and `error` (null when valid).
+
+    `stages` are helper columns to compute first, one tuple per step (a step may
+    use the columns of the steps before it); `value` and `error` may use them all.
+    """
 
     value: pl.Expr
     error: pl.Expr
+    stages: tuple[tuple[pl.Expr, ...], ...] = ()
+
+    def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """This parse over `frame` on its own: columns ``value`` and ``error``."""
+        for stage in self.stages:
+            frame = frame.with_columns(stage)
+        return frame.select(self.value.alias("value"), self.error.alias("error"))
 
 
 def shown(value: pl.Expr) -> pl.Expr:
@@ -72,9 +83,19 @@ def _gap_error(label: str, value: pl.Expr, timezone: str) -> pl.Expr:
 
 
 def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str) -> Parsed:
-    """ISO 8601 date-time (or date) to naive UTC; offset-less values are local in `timezone`."""
-    parts = value.str.extract_groups(_ISO_PATTERN)
-    part = {name: parts.struct.field(str(i + 1)) for i, name in enumerate(_ISO_PARTS)}
+    """ISO 8601 date-time (or date) to naive UTC; offset-less values are local in `timezone`.
+
+    The work happens in stages (regex parts, then naive time and offset, then
+    the local-time conversion), each stored in a helper column, so the value
+    and its error reuse them instead of repeating the regex and time-zone work.
+    """
+    name = value.meta.output_name()
+    parts_column, naive_column = f"__iso_parts_{name}", f"__iso_naive_{name}"
+    offset_column, offset_ok_column = f"__iso_offset_{name}", f"__iso_offset_ok_{name}"
+    local_column = f"__iso_local_{name}"
+
+    parts = pl.col(parts_column)
+    part = {key: parts.struct.field(str(i + 1)) for i, key in enumerate(_ISO_PARTS)}
     fraction = part["fraction"].fill_null("").str.slice(0, 6).str.pad_end(6, "0")
     naive_text = pl.concat_str(
         part["year"],
@@ -91,8 +112,6 @@ def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str) -> Parsed:
         pl.lit("."),
         fraction,
     )
-    naive = naive_text.str.strptime(pl.Datetime("us"), _NAIVE_FORMAT, strict=False)
-
     offset = part["offset"]
     digits = offset.str.replace_all(":", "")
     sign = pl.when(digits.str.starts_with("-")).then(-1).otherwise(1)
@@ -102,28 +121,43 @@ def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str) -> Parsed:
     offset_minutes = (
         pl.when(is_utc)
         .then(pl.lit(0, pl.Int64))
-        .otherwise(sign * (offset_hours * 60 + offset_minutes_part))
+        .when(offset.is_not_null())
+        .then(sign * (offset_hours * 60 + offset_minutes_part))
     )
     offset_ok = is_utc | ((offset_hours <= 23) & (offset_minutes_part < 60))
 
-    with_offset = naive - pl.duration(minutes=offset_minutes)
-    local = localise(naive, timezone)
-    utc = pl.when(offset.is_null()).then(local).when(offset_ok).then(with_offset)
-
+    naive = pl.col(naive_column)
+    has_offset = pl.col(offset_column).is_not_null()
+    local = pl.col(local_column)
+    utc = (
+        pl.when(~has_offset)
+        .then(local)
+        .when(pl.col(offset_ok_column))
+        .then(naive - pl.duration(minutes=pl.col(offset_column)))
+    )
     unparsable = pl.format(
         "{}: cannot parse '{}' as an ISO 8601 timestamp", pl.lit(label), shown(value)
     )
     error = (
         pl.when(naive.is_null())
         .then(unparsable)
-        .when(offset.is_not_null() & ~offset_ok)
-        .then(
-            pl.format("{}: offset in '{}' is out of range", pl.lit(label), shown(value)),
-        )
-        .when(offset.is_null() & local.is_null())
+        .when(has_offset & ~pl.col(offset_ok_column))
+        .then(pl.format("{}: offset in '{}' is out of range", pl.lit(label), shown(value)))
+        .when(~has_offset & local.is_null())
         .then(_gap_error(label, value, timezone))
     )
-    return Parsed(utc, error)
+    stages = (
+        (value.str.extract_groups(_ISO_PATTERN).alias(parts_column),),
+        (
+            naive_text.str.strptime(pl.Datetime("us"), _NAIVE_FORMAT, strict=False).alias(
+                naive_column
+            ),
+            offset_minutes.alias(offset_column),
+            offset_ok.fill_null(False).alias(offset_ok_column),
+        ),
+        (localise(naive, timezone).alias(local_column),),
+    )
+    return Parsed(utc, error, stages)
 
 
 def parse_strftime_timestamp(value: pl.Expr, label: str, fmt: str, example: str) -> Parsed:

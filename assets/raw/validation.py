@@ -33,6 +33,8 @@ from assets.raw.timestamps import (
 )
 
 PARTITION = "partition_month"
+_VALUE = "__value_"
+_ERROR = "__error_"
 COLUMN = "column"
 REASON = "reason"
 
@@ -66,21 +68,38 @@ def validate(
     overrides = adapter.parsers(source_timezone)
     frame = canonical.frame.with_columns(_prepared(column) for column in columns)
 
-    values: list[pl.Expr] = []
-    errors: list[pl.Expr] = []
-    failing_column: list[pl.Expr] = []
+    parsed_columns: list[tuple[Column, str, Parsed]] = []
     for column in columns:
         label = canonical.labels.get(column.name, column.name)
         parser = overrides.get(column.name) or _default_parser(column, source_timezone)
-        parsed, error = _check_column(column, label, parser)
-        values.append(parsed.alias(column.name))
-        errors.append(error)
-        failing_column.append(pl.when(error.is_not_null()).then(pl.lit(label)))
+        parsed_columns.append((column, label, parser(pl.col(column.name), label)))
 
+    # Helper columns first (stage by stage), then each value and error once, then
+    # the row's verdict from the error columns: every expression is evaluated once.
+    depth = max((len(parsed.stages) for _, _, parsed in parsed_columns), default=0)
+    for step in range(depth):
+        frame = frame.with_columns(
+            expr
+            for _, _, parsed in parsed_columns
+            if step < len(parsed.stages)
+            for expr in parsed.stages[step]
+        )
+    frame = frame.with_columns(
+        expr
+        for column, label, parsed in parsed_columns
+        for expr in (
+            _value(column, parsed).alias(_VALUE + column.name),
+            _error(column, label, parsed).alias(_ERROR + column.name),
+        )
+    )
+    errors = [pl.col(_ERROR + column.name) for column, _, _ in parsed_columns]
     reason = pl.concat_str(errors, separator="; ", ignore_nulls=True)
     checked = frame.with_columns(
-        *values,
-        pl.coalesce(failing_column).alias(COLUMN),
+        *[pl.col(_VALUE + column.name).alias(column.name) for column, _, _ in parsed_columns],
+        pl.coalesce(
+            pl.when(pl.col(_ERROR + column.name).is_not_null()).then(pl.lit(label))
+            for column, label, _ in parsed_columns
+        ).alias(COLUMN),
         pl.when(reason != "").then(reason).alias(REASON),
     )
     checked = checked.with_columns(_partition(schema, reporting_timezone).alias(PARTITION))
@@ -117,17 +136,21 @@ def _partition(schema: SourceSchema, reporting_timezone: str) -> pl.Expr:
     return partition_month(value, reporting_timezone)
 
 
-def _check_column(column: Column, label: str, parser: Parser) -> tuple[pl.Expr, pl.Expr]:
-    raw = pl.col(column.name)
-    missing = raw.is_null()
-    parsed = parser(raw, label)
-    value = raw.fill_null("") if column.kind is Kind.TEXT and column.allow_empty else parsed.value
+def _value(column: Column, parsed: Parsed) -> pl.Expr:
+    if column.kind is Kind.TEXT and column.allow_empty:
+        return pl.col(column.name).fill_null("")
+    return parsed.value
+
+
+def _error(column: Column, label: str, parsed: Parsed) -> pl.Expr:
+    missing = pl.col(column.name).is_null()
     if column.required and not column.allow_empty:
-        error = pl.when(missing).then(pl.format("{}: required value is missing", pl.lit(label)))
-        error = error.when(~missing).then(parsed.error)
-    else:
-        error = pl.when(~missing).then(parsed.error)
-    return value, error
+        return (
+            pl.when(missing)
+            .then(pl.format("{}: required value is missing", pl.lit(label)))
+            .otherwise(parsed.error)
+        )
+    return pl.when(~missing).then(parsed.error)
 
 
 def _default_parser(column: Column, source_timezone: str) -> Parser:

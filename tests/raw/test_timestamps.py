@@ -19,8 +19,7 @@ AMSTERDAM = "Europe/Amsterdam"
 
 def _iso(values: list[str], timezone: str = AMSTERDAM) -> list[tuple[datetime | None, str | None]]:
     parsed = parse_iso_timestamp(pl.col("v"), "created_at", timezone)
-    frame = pl.DataFrame({"v": values}).select(parsed.value.alias("utc"), parsed.error.alias("e"))
-    return list(frame.iter_rows())
+    return list(parsed.evaluate(pl.DataFrame({"v": values})).iter_rows())
 
 
 @pytest.mark.parametrize(
@@ -91,9 +90,7 @@ def test_twitter_timestamp_and_cfpb_dates() -> None:
     twitter = parse_strftime_timestamp(
         pl.col("v"), "created_at", "%a %b %d %H:%M:%S %z %Y", "Tue Oct 31 22:10:47 +0000 2017"
     )
-    rows = pl.DataFrame({"v": ["Tue Oct 31 22:10:47 +0000 2017", "31/10/2017"]}).select(
-        twitter.value, twitter.error
-    )
+    rows = twitter.evaluate(pl.DataFrame({"v": ["Tue Oct 31 22:10:47 +0000 2017", "31/10/2017"]}))
     assert rows.row(0) == (datetime(2017, 10, 31, 22, 10, 47), None)
     assert rows.row(1)[1] == (
         "created_at: cannot parse '31/10/2017' as a timestamp like 'Tue Oct 31 22:10:47 +0000 2017'"
