@@ -282,19 +282,21 @@ def test_report_command_says_when_there_is_nothing_to_read(
     assert "run `webcare run` first" in capsys.readouterr().err
 
 
-def find_chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def test_report_renders_in_headless_chromium(
-    published_report: tuple[Settings, Path], tmp_path: Path
-) -> None:
-    chromium = find_chromium()
-    if chromium is None:
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium; skipped when absent locally, a failure in CI."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
         message = "chromium is not installed (Debian: apt-get install -y chromium)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    return binary
+
+
+def test_report_renders_in_headless_chromium(
+    chromium: str, published_report: tuple[Settings, Path], tmp_path: Path
+) -> None:
     _, report = published_report
     screenshot = tmp_path / "report.png"
     subprocess.run(
