@@ -40,7 +40,11 @@ def build_landing_sensor(
     research_job: dg.UnresolvedAssetJobDefinition,
     reference_job: dg.UnresolvedAssetJobDefinition,
 ) -> dg.SensorDefinition:
-    """Start runs for the months whose landing files are new or changed."""
+    """Start runs for the months whose landing files are new, changed or removed.
+
+    The cursor remembers each file's fingerprint and months, so a file that is
+    removed, or no longer touches a month, still re-runs the months it fed.
+    """
 
     @dg.sensor(
         name="landing_sensor",
@@ -55,20 +59,33 @@ def build_landing_sensor(
         from assets.raw.landing import index_landing
 
         index = index_landing(settings)
-        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        current: dict[str, str] = {}
+        seen: dict[str, dict] = json.loads(context.cursor) if context.cursor else {}
+        current: dict[str, dict] = {
+            str(landed.relative_path): {
+                "source": source,
+                "fingerprint": landed.fingerprint,
+                "months": list(landed.months),
+            }
+            for source in (*REFERENCE_SOURCES, *PARTITIONED_SOURCES)
+            for landed in index.files_for(source)
+        }
         changed_months: dict[str, list[str]] = {}
         reference_changes: list[str] = []
-        for source in (*REFERENCE_SOURCES, *PARTITIONED_SOURCES):
-            for landed in index.files_for(source):
-                key = str(landed.relative_path)
-                current[key] = landed.fingerprint
-                if seen.get(key) == landed.fingerprint:
-                    continue
-                if source in REFERENCE_SOURCES:
-                    reference_changes.append(f"{key}@{landed.fingerprint}")
-                for month in landed.months:
-                    changed_months.setdefault(month, []).append(f"{key}@{landed.fingerprint}")
+        for key in sorted(current.keys() | seen.keys()):
+            now, before = current.get(key), seen.get(key)
+            if (
+                now is not None
+                and before is not None
+                and now["fingerprint"] == before["fingerprint"]
+            ):
+                continue
+            # A changed or removed file also touches the months it used to feed.
+            change = f"{key}@{now['fingerprint'] if now else 'removed'}"
+            entries = [entry for entry in (now, before) if entry is not None]
+            if any(entry["source"] in REFERENCE_SOURCES for entry in entries):
+                reference_changes.append(change)
+            for month in sorted({month for entry in entries for month in entry["months"]}):
+                changed_months.setdefault(month, []).append(change)
         if not reference_changes and not changed_months:
             return dg.SkipReason("No new or changed landing files.")
         requests = []

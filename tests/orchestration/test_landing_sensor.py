@@ -38,8 +38,13 @@ def test_sensor_requests_new_months_once_and_changed_months_again(tmp_path):
     third = _tick(sensor, settings, first.cursor)
     assert [r.partition_key for r in third.run_requests] == ["2010-02"]
     assert third.run_requests[0].run_key != research[1].run_key
-    assert "mentions/late/late-delivery.csv" in json.loads(third.cursor)
+    assert json.loads(third.cursor)["mentions/late/late-delivery.csv"]["months"] == ["2010-02"]
 
     late.write_text(late.read_text() + "late-2,twitter,2010-03-01T09:00:00+01:00,other,Top!\n")
     fourth = _tick(sensor, settings, third.cursor)
     assert sorted(r.partition_key for r in fourth.run_requests) == ["2010-02", "2010-03"]
+
+    late.unlink()
+    fifth = _tick(sensor, settings, fourth.cursor)
+    assert sorted(r.partition_key for r in fifth.run_requests) == ["2010-02", "2010-03"]
+    assert "mentions/late/late-delivery.csv" not in json.loads(fifth.cursor)
