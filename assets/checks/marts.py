@@ -56,7 +56,7 @@ def _mart_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
         asset=key,
         name=GX_CHECK_NAME,
         description=f"Great Expectations on the published {relation}: value domains by column "
-        "naming convention, one row per key, brand-month spine covered. An error-level "
+        "naming convention and the brand-month spine covered. An error-level "
         "failure stops the publication.",
         blocking=True,
         pool=WAREHOUSE_POOL,

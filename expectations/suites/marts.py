@@ -11,11 +11,16 @@ new KPI column is checked without a Python change:
   ``*sentiment_score``) lie in [-1, 1];
 - integer columns (counts, ranks, lags) are >= 0.
 
-A brand-month mart (``*_monthly`` with ``brand`` and ``reporting_month``) has
-one row per brand-month, and, unless listed in `PARTIAL_COVERAGE`, a row for
-every brand-month of the spine ``dim_months`` x ``dim_brands``: the frame it
-validates is the mart full-outer-joined with the spine, with the flags
-``in_mart`` and ``in_spine`` (see `spine_flags`).
+- ranks (``*rank*``) are at least 1.
+
+A brand-month mart (``*_monthly`` with ``brand`` and ``reporting_month``) has a
+row for every brand-month of the spine ``dim_months`` x ``dim_brands`` and none
+outside it: the frame it validates is the mart full-outer-joined with the
+spine, with the flags ``in_mart`` and ``in_spine`` (see `spine_flags`).
+
+A mart's primary key is not checked here: STYLE.md rule 4 gives every model a
+primary-key test in dbt, and a rule lives in one tool only. `KEYS` only names
+the columns that identify an offending row in a check's report.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import pandas as pd
 
 from expectations._gx import import_gx
 from expectations.frames import as_pandas
-from expectations.suites._common import ERROR, WARN, level, new_suite, unique
+from expectations.suites._common import ERROR, WARN, level, new_suite
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -40,26 +45,18 @@ BRAND_MONTH = (BRAND, MONTH)
 SPINE_MONTHS = "dim_months"
 SPINE_BRANDS = "dim_brands"
 
-# The key of the marts whose grain is not brand x month.
+# The key of the marts whose grain is not brand x month (as their dbt primary-key tests say).
 KEYS: Mapping[str, tuple[str, ...]] = {
     "dim_brands": (BRAND,),
     "dim_months": (MONTH,),
+    "dim_webcare_accounts": ("account_key",),
     "fct_inbound_messages": ("mention_key",),
+    "fct_negative_spike_alerts": (BRAND, "reporting_date"),
     "fct_sentiment_stock_correlation": ("correlation_id",),
-    "fct_sentiment_nps_correlation": (
-        "scope_type",
-        "scope",
-        "lag_months",
-        "sentiment_measure",
-        "outcome_measure",
-    ),
-}
-# Brand-month marts that by definition cover only part of the spine.
-PARTIAL_COVERAGE: Mapping[str, str] = {
-    "fct_sentiment_stock_monthly": "only brands with a listed share",
-    "fct_repeat_complainers_monthly": "only brand-months with repeat complainers",
+    "fct_sentiment_nps_correlation": ("scope_type", "scope", "lag_months"),
 }
 
+_RANK = re.compile(r"(^|_)rank(_|$)")
 _FRACTION = re.compile(r"(^share_|_share$|_share_|(^|_)rate($|_)|_attainment$)")
 _NPS = re.compile(r"(^|_)nps$")
 _NON_NEGATIVE = re.compile(r"(_minutes|_hours|_days|_ratio|margin_of_error(_\d+)?)$")
@@ -80,15 +77,16 @@ def is_brand_month(mart: str, columns: Iterable[str]) -> bool:
 
 
 def key_of(mart: str, columns: Iterable[str]) -> tuple[str, ...] | None:
-    """The columns identifying a row of `mart`, or None when its grain is not known here."""
+    """The columns naming a row of `mart` in a report, or None when its grain is not known here."""
     if mart in KEYS:
         return KEYS[mart]
     return BRAND_MONTH if is_brand_month(mart, columns) else None
 
 
 def needs_spine(mart: str, columns: Iterable[str]) -> bool:
-    """Whether `mart` must hold a row for every brand-month of the spine."""
-    return is_brand_month(mart, columns) and mart not in PARTIAL_COVERAGE
+    """Whether `mart` must hold a row for every brand-month of the spine (every brand-month
+    mart does: a brand without activity in a month still gets its row, with zero counts)."""
+    return is_brand_month(mart, columns)
 
 
 def spine_flags(mart: pd.DataFrame, spine: pd.DataFrame) -> pd.DataFrame:
@@ -122,9 +120,6 @@ def build_suite(mart: str, dtypes: Mapping[str, object], *, spine: bool) -> Expe
             min_value=1, description=f"{mart} is not empty", **level(WARN)
         )
     ]
-    key = key_of(mart, columns)
-    if key is not None and set(key) <= set(columns):
-        rules.append(unique(key, f"a row of {mart}"))
     if spine:
         rules.extend(
             [
@@ -152,6 +147,8 @@ def build_suite(mart: str, dtypes: Mapping[str, object], *, spine: bool) -> Expe
 def _domain_rules(column: str, dtype: object) -> Sequence[Expectation]:
     if column.startswith("assumption_") or not _is_numeric(dtype):
         return ()
+    if _RANK.search(column):
+        return [_between(column, 1, None, "a rank, at least 1")]
     if _FRACTION.search(column):
         return [_between(column, 0, 1, "a share in [0, 1]")]
     if _NPS.search(column):

@@ -74,8 +74,9 @@ def test_valid_brand_month_mart_passes(gx_session):
         "median_first_response_minutes is never negative",
         "complaint_to_online_ratio is never negative",
         "mentions is a count, never negative",
-        "a row of fct_sentiment_monthly is unique (brand, reporting_month)",
     } <= rules
+    # The primary key is dbt's (STYLE.md rule 4): no uniqueness rule here.
+    assert not any("unique" in r for r in rules)
     assert not any(
         r.startswith(("assumption_", "is_low_volume", "sector", "net_sentiment_formula"))
         for r in rules
@@ -93,10 +94,7 @@ BREAKS = [
     (lambda f: set_cell(f, 0, "net_sentiment", 1.5), ["net_sentiment is a sentiment in [-1, 1]"]),
     (
         lambda f: set_cell(f, 3, "reporting_month", pd.Timestamp("2010-01-01")),
-        [
-            "a row of fct_sentiment_monthly is unique (brand, reporting_month)",
-            "every brand-month of dim_months x dim_brands has a row in fct_sentiment_monthly",
-        ],
+        ["every brand-month of dim_months x dim_brands has a row in fct_sentiment_monthly"],
     ),
     (
         lambda f: f.drop(index=1),
@@ -127,7 +125,7 @@ def test_a_missing_brand_month_is_named(gx_session):
     )
 
 
-def test_correlation_mart_keyed_by_scope_and_lag(gx_session):
+def test_correlation_mart_has_no_spine_and_bounded_coefficients(gx_session):
     frame = pd.DataFrame(
         {
             "scope_type": ["all", "sector"],
@@ -145,20 +143,38 @@ def test_correlation_mart_keyed_by_scope_and_lag(gx_session):
     mart = "fct_sentiment_nps_correlation"
     assert not marts.needs_spine(mart, frame.columns)
     assert run(gx_session, mart, frame, with_spine=False).passed
-    broken = set_cell(set_cell(frame, 1, "lag_months", 0), 1, "scope", "all")
-    broken = set_cell(set_cell(broken, 1, "scope_type", "all"), 0, "pearson_r_ci_upper_95", 1.01)
-    assert sorted(run(gx_session, mart, broken, with_spine=False).failed_rules()) == [
-        "a row of fct_sentiment_nps_correlation is unique "
-        "(scope_type, scope, lag_months, sentiment_measure, outcome_measure)",
+    broken = set_cell(set_cell(frame, 0, "pearson_r_ci_upper_95", 1.01), 1, "n_brand_months", -2)
+    outcome = run(gx_session, mart, broken, with_spine=False)
+    assert sorted(outcome.failed_rules()) == [
+        "n_brand_months is a count, never negative",
         "pearson_r_ci_upper_95 is a correlation in [-1, 1]",
+    ]
+    failure = next(f for f in outcome.failures if f.columns == ("n_brand_months",))
+    assert failure.examples == (
+        {"n_brand_months": -2, "scope_type": "sector", "scope": "banks", "lag_months": 1},
+    )
+
+
+def test_benchmark_ranks_are_not_mistaken_for_rates(gx_session):
+    frame = spine().assign(
+        response_rate=[0.5, 0.4, 0.9, 1.0],
+        sector_median_response_rate=[0.45, 0.45, 0.95, 0.95],
+        sector_rank_response_rate=pd.array([1, 2, 2, 1], dtype="int64"),
+        net_sentiment=[0.1, -0.2, 0.3, 0.0],
+        sector_rank_net_sentiment=pd.array([2, 1, 1, 2], dtype="int64"),
+    )
+    assert run(gx_session, "fct_brand_benchmark_monthly", frame).passed
+    broken = set_cell(frame, 0, "sector_rank_net_sentiment", 0)
+    assert run(gx_session, "fct_brand_benchmark_monthly", broken).failed_rules() == [
+        "sector_rank_net_sentiment is a rank, at least 1"
     ]
 
 
-def test_partial_coverage_marts_skip_the_spine():
+def test_mart_grain_by_name_and_columns():
     columns = ["brand", "reporting_month", "monthly_return"]
-    assert marts.is_brand_month("fct_sentiment_stock_monthly", columns)
-    assert not marts.needs_spine("fct_sentiment_stock_monthly", columns)
-    assert marts.needs_spine("fct_nps_monthly", columns)
+    assert marts.needs_spine("fct_sentiment_stock_monthly", columns)
+    assert not marts.needs_spine("fct_negative_spike_alerts", [*columns, "reporting_date"])
+    assert marts.key_of("fct_negative_spike_alerts", columns) == ("brand", "reporting_date")
     assert marts.key_of("fct_inbound_messages", ["mention_key"]) == ("mention_key",)
     assert marts.key_of("fct_some_new_kpi", ["kpi_id"]) is None
 
