@@ -11,8 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
-def shared_file(relative: str) -> Path:
-    """A file of ../shared/data: in CI its absence fails the test, elsewhere it skips."""
+def _shared_file(relative: str) -> Path:
     path = SHARED_DATA / relative
     if not path.exists():
         message = f"{path} is missing: the real third-party data must sit beside the checkout"
@@ -20,6 +19,15 @@ def shared_file(relative: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def shared_file():
+    """`shared_file("twcs/twcs_random5000.csv")`: a file of ../shared/data.
+
+    In CI (`CI=true`) a missing file fails the test; elsewhere it skips.
+    """
+    return _shared_file
 
 
 @pytest.fixture(scope="session")

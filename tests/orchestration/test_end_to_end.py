@@ -1,0 +1,116 @@
+"""`webcare run` on the small demo: every source loaded exactly, scored, built, checked, published.
+
+The run itself happens once, in the session fixture `demo_home` (tests/conftest.py).
+"""
+
+import json
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration import commands
+from orchestration.instance import open_instance
+from orchestration.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+PARTITIONED = ("mentions", "complaints", "nps_responses", "stock_prices")
+
+
+def _truth(home):
+    return json.loads((home / "truth.json").read_text())
+
+
+def _per_month(conn, sql):
+    return {month: count for month, count in conn.execute(sql).fetchall()}
+
+
+def test_every_source_and_month_loads_exactly_what_landed(demo_home):
+    expected_counts = _truth(demo_home)["expected_counts"]
+    with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as conn:
+        for source in PARTITIONED:
+            loaded = _per_month(
+                conn,
+                f"select strftime(partition_month, '%Y-%m'), count(*) from raw.{source} group by 1",
+            )
+            rejected = _per_month(
+                conn,
+                "select strftime(partition_month, '%Y-%m'), count(*) from raw.rejected_rows "
+                f"where source = '{source}' group by 1",
+            )
+            for month, expected in expected_counts[source].items():
+                assert loaded.get(month, 0) == expected["loaded"], (source, month)
+                assert rejected.get(month, 0) == expected["rejected"], (source, month)
+        reasons = conn.execute(
+            "select count(*) from raw.rejected_rows where reason is null or file is null "
+            "or line is null"
+        ).fetchone()[0]
+        assert reasons == 0
+
+
+def test_every_inbound_mention_is_scored_once(demo_home):
+    with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as conn:
+        inbound = conn.execute(
+            "select count(*) from raw.mentions where not is_brand_account"
+        ).fetchone()[0]
+        scored = conn.execute(
+            "select count(*), count(distinct platform || ':' || mention_id) "
+            "from scores.mention_sentiment"
+        ).fetchone()
+    assert scored == (inbound, inbound)
+
+
+def test_published_snapshot_holds_the_marts_and_the_report_exists(demo_home):
+    last_month = _truth(demo_home)["months"][-1]
+    published = demo_home / "published"
+    with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as live:
+        marts = [
+            name
+            for (name,) in live.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        live_counts = {
+            m: live.execute(f"select count(*) from marts.{m}").fetchone()[0] for m in marts
+        }
+    assert "fct_sentiment_monthly" in marts and len(marts) >= 16
+    with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as snapshot:
+        for mart, count in live_counts.items():
+            assert snapshot.execute(f"select count(*) from {mart}").fetchone()[0] == count, mart
+    for mart in live_counts:
+        assert (published / "marts" / f"{mart}.parquet").exists(), mart
+    assert (published / "report" / f"{last_month}.html").stat().st_size > 10_000
+
+
+def test_second_run_scores_nothing_new_and_changes_no_row(demo_home, capsys):
+    def fingerprint():
+        with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as conn:
+            return {
+                table: conn.execute(
+                    f"select count(*), sum(hash(columns(c -> c not in "
+                    f"('_loaded_at', 'rejected_at', 'scored_at')))) from {table}"
+                ).fetchall()
+                for table in (
+                    "raw.mentions",
+                    "raw.complaints",
+                    "raw.nps_responses",
+                    "raw.stock_prices",
+                    "raw.rejected_rows",
+                    "scores.mention_sentiment",
+                    "marts.fct_sentiment_monthly",
+                    "marts.fct_webcare_response_monthly",
+                )
+            }
+
+    before = fingerprint()
+    assert commands.run(home=str(demo_home)) == 0
+    assert fingerprint() == before
+    instance = open_instance(Settings.from_env(demo_home))
+    event = instance.get_latest_materialization_event(dg.AssetKey(["scores", "mention_sentiment"]))
+    metadata = event.asset_materialization.metadata
+    assert metadata["texts_scored_new"].value == 0
+    assert metadata["rows_written"].value > 0
+    printed = capsys.readouterr().out
+    assert "KPI summary" in printed
+    assert "snapshot" in printed and "Data Docs" in printed
