@@ -35,6 +35,10 @@ PUBLICATION_TABLE = "_publication"
 # keep BI tools that glob ``marts/*.parquet`` from picking them up meanwhile.
 _TMP_PREFIX = ".publishing-"
 _SNAPSHOT_ALIAS = "publish_snapshot"
+# BI tools often bundle an older DuckDB driver (DBeaver, the JDBC and ODBC
+# drivers); a file in the newest storage format fails there with "created with
+# a newer version of DuckDB". The v1.0.0 format opens in every DuckDB >= 1.0.
+SNAPSHOT_STORAGE_VERSION = "v1.0.0"
 
 
 class PublishError(RuntimeError):
@@ -104,7 +108,10 @@ def publish_marts(
     rows: dict[str, int] = {}
     attached = False
     try:
-        conn.execute(f"attach {_literal(tmp_snapshot)} as {_SNAPSHOT_ALIAS} (read_write)")
+        conn.execute(
+            f"attach {_literal(tmp_snapshot)} as {_SNAPSHOT_ALIAS} "
+            f"(read_write, storage_version '{SNAPSHOT_STORAGE_VERSION}')"
+        )
         attached = True
         # One transaction so the snapshot and the Parquet files show the same
         # state of the warehouse even if a writer sneaks in between tables.

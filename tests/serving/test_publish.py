@@ -142,6 +142,10 @@ def test_snapshot_and_parquet_hold_exactly_the_marts_rows(settings: Settings) ->
         publication = conn.execute(
             "select mart, row_count, parquet_file from snap.main._publication order by mart"
         ).fetchall()
+        # Written in the storage format every DuckDB >= 1.0 (as bundled in BI tools) reads.
+        assert conn.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = 'snap'"
+        ).fetchone() == ("v1.0.0+",)
         assert publication == [
             ("dim_brands", 3, "marts/dim_brands.parquet"),
             ("fct_negative_spike_alerts", 4, "marts/fct_negative_spike_alerts.parquet"),
