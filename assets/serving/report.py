@@ -18,7 +18,7 @@ import os
 import re
 import secrets
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 REPORT_KEY = dg.AssetKey(["published", "monthly_report"])
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-TREND_MONTHS = 12
 MAX_BRANDS = 30
 MAX_LINES_PER_SECTOR = 8
 MIN_CROSS_SECTION_BRANDS = 5
@@ -147,6 +146,9 @@ def write_report(settings: Settings, month: str) -> Path:
     page = render_report(data)
     target = report_path(settings.published_dir, month)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A report writer killed mid-write leaves its hidden temporary file behind.
+    for leftover in target.parent.glob(f".writing-*-{target.name}"):
+        leftover.unlink(missing_ok=True)
     tmp = target.with_name(f".writing-{secrets.token_hex(6)}-{target.name}")
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
@@ -217,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 @contextmanager
-def _open_source(settings: Settings):
+def _open_source(settings: Settings) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
     """Attach the snapshot (else the live warehouse) read-only to a private in-memory database.
 
     A fresh in-memory database per report, rather than `duckdb.connect(path)`,
@@ -383,7 +385,10 @@ def _count(value: Any) -> str:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    """None, NaN, NaT or pandas' NA: what a nullable mart column holds when it has no value."""
+    import pandas as pd
+
+    return value is None or bool(pd.api.types.is_scalar(value) and pd.isna(value))
 
 
 # --------------------------------------------------------------------------- charts
