@@ -426,16 +426,22 @@ def _colours(brands: Sequence[str]) -> dict[str, str]:
     return {brand: BRAND_COLOURS[i % len(BRAND_COLOURS)] for i, brand in enumerate(brands)}
 
 
-def _spread(values: Sequence[float], gap: float) -> list[float]:
-    """Label positions near `values`, at least `gap` apart, keeping their order."""
+def _spread(values: Sequence[float], gap: float, low: float, high: float) -> list[float]:
+    """Label positions near `values`, at least `gap` apart, in their order, within low..high."""
     order = sorted(range(len(values)), key=lambda i: values[i])
-    placed = [0.0] * len(values)
-    previous = None
-    for i in order:
-        position = values[i] if previous is None else max(values[i], previous + gap)
-        placed[i] = position
-        previous = position
-    return placed
+    placed = [min(max(values[i], low), high) for i in order]
+    for k in range(1, len(placed)):
+        placed[k] = max(placed[k], placed[k - 1] + gap)
+    # Pushed past the top: slide the stack back down, as far as the bottom allows.
+    overflow = placed[-1] - high if placed else 0.0
+    if overflow > 0:
+        placed[-1] = high
+        for k in range(len(placed) - 2, -1, -1):
+            placed[k] = min(placed[k], placed[k + 1] - gap)
+    positions = [0.0] * len(values)
+    for k, i in enumerate(order):
+        positions[i] = placed[k]
+    return positions
 
 
 def _bar_labels(
@@ -548,7 +554,7 @@ def section_sentiment_trend(data: ReportData) -> Section:
                     ax.yaxis.set_major_formatter(_percent_formatter())
                     ax.set_ylim(0, max(0.05, float(shown[metric].max() or 0) * 1.15))
                 low_y, high_y = ax.get_ylim()
-                positions = _spread([e[0] for e in ends], gap=(high_y - low_y) * 0.075)
+                positions = _spread([e[0] for e in ends], (high_y - low_y) * 0.075, low_y, high_y)
                 for (_, text, colour), y in zip(ends, positions, strict=True):
                     ax.text(label_x, y, text, va="center", fontsize=8, color=colour)
                 ax.axvline(pd.Timestamp(data.month), color=ACCENT, lw=0.8, ls=":")
