@@ -62,7 +62,7 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the report rendering test"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null) \
 		|| echo "WARNING: could not install chromium; the report rendering test will say so"; }
 
 clean:

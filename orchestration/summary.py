@@ -66,17 +66,18 @@ def print_kpi_summary(settings: Settings, month: str) -> None:
     with duckdb.connect(str(snapshot), read_only=True) as conn:
         columns = ", ".join(column for column, _, _ in KPI_COLUMNS)
         rows = conn.execute(
-            f"select sector, brand, {columns} from fct_brand_benchmark_monthly "
+            f"select sector, brand, {columns} from marts.fct_brand_benchmark_monthly "
             "where reporting_month = ? order by sector, brand",
             [month_start],
         ).fetchall()
         nps_r = conn.execute(
-            "select lag_months, pearson_r, n_brand_months from fct_sentiment_nps_correlation "
+            "select lag_months, pearson_r, n_brand_months from marts.fct_sentiment_nps_correlation "
             "where scope_type = 'all' and sentiment_measure = 'net_sentiment' "
             "and outcome_measure = 'nps' order by lag_months"
         ).fetchall()
         stock_r = conn.execute(
-            "select lag_months, pearson_r, n_brand_months from fct_sentiment_stock_correlation "
+            "select lag_months, pearson_r, n_brand_months "
+            "from marts.fct_sentiment_stock_correlation "
             "where scope_type = 'all' and reporting_month is null "
             "and sentiment_measure = 'net_sentiment' and outcome_measure = 'monthly_return' "
             "order by lag_months"

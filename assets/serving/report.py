@@ -168,6 +168,8 @@ def build_report_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefi
         key=REPORT_KEY,
         deps=[PUBLISH_KEY],
         partitions_def=partitions_def,
+        # A backfill writes every month's report in one run, like the raw and score assets.
+        backfill_policy=dg.BackfillPolicy.single_run(),
         group_name="published",
         kinds={"html"},
     )
@@ -183,13 +185,15 @@ def build_report_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefi
         repeat complainers. Self-contained (inline SVG and CSS): opens offline.
         Read from the published snapshot, so it shows exactly what BI tools see.
         """
-        month = context.partition_key
-        path = write_report(settings, month)
-        context.log.info(f"report for {month} written to {path}")
+        paths = []
+        for month in context.partition_keys:
+            paths.append(write_report(settings, month))
+            context.log.info(f"report for {month} written to {paths[-1]}")
         return dg.MaterializeResult(
             metadata={
-                "path": dg.MetadataValue.path(str(path)),
-                "bytes": path.stat().st_size,
+                "path": dg.MetadataValue.path(str(paths[-1])),
+                "reports": len(paths),
+                "bytes": sum(path.stat().st_size for path in paths),
             }
         )
 

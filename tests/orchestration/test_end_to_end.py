@@ -77,7 +77,9 @@ def test_published_snapshot_holds_the_marts_and_the_report_exists(demo_home):
     assert "fct_sentiment_monthly" in marts and len(marts) >= 16
     with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as snapshot:
         for mart, count in live_counts.items():
-            assert snapshot.execute(f"select count(*) from {mart}").fetchone()[0] == count, mart
+            assert snapshot.execute(f"select count(*) from marts.{mart}").fetchone()[0] == count, (
+                mart
+            )
     for mart in live_counts:
         assert (published / "marts" / f"{mart}.parquet").exists(), mart
     assert (published / "report" / f"{last_month}.html").stat().st_size > 10_000

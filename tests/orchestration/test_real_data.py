@@ -34,18 +34,18 @@ def test_twcs_support_accounts_become_brands_with_sentiment(real_home):
             "and partition_month between date '2016-01-01' and date '2017-12-01'"
         ).fetchone()[0]
     with _snapshot(real_home) as conn:
-        brands = {b for (b,) in conn.execute("select brand from dim_brands").fetchall()}
+        brands = {b for (b,) in conn.execute("select brand from marts.dim_brands").fetchall()}
         assert {"americanair", "applesupport", "amazonhelp", "comcastcares"} <= brands
         mentions, positive, neutral, negative = conn.execute(
             "select sum(mentions), sum(positive), sum(neutral), sum(negative) "
-            "from fct_sentiment_monthly"
+            "from marts.fct_sentiment_monthly"
         ).fetchone()
         assert mentions == inbound_2017
         assert positive + neutral + negative == mentions
         # Customer-support traffic is mostly complaints: negatives outnumber positives.
         assert negative > positive > 0
         share = conn.execute(
-            "select sum(share_of_voice) from fct_sentiment_monthly "
+            "select sum(share_of_voice) from marts.fct_sentiment_monthly "
             "where sector = 'airline' and reporting_month = date '2017-10-01'"
         ).fetchone()[0]
         assert share == pytest.approx(1.0)
@@ -55,7 +55,8 @@ def test_cfpb_complaints_feed_the_bank_complaint_mart(real_home):
     with _snapshot(real_home) as conn:
         rows = dict(
             conn.execute(
-                "select brand, sum(traditional_complaints) from fct_complaint_channels_monthly "
+                "select brand, sum(traditional_complaints) "
+                "from marts.fct_complaint_channels_monthly "
                 "where brand in ('bofa_help', 'chasesupport', 'ask_wellsfargo', 'askciti') "
                 "group by brand"
             ).fetchall()
@@ -68,7 +69,7 @@ def test_share_prices_meet_sentiment_for_listed_support_brands(real_home):
     with _snapshot(real_home) as conn:
         rows = conn.execute(
             "select brand, count(monthly_return), min(month_end_close) "
-            "from fct_sentiment_stock_monthly where ticker in ('AAL', 'AAPL', 'CMCSA') "
+            "from marts.fct_sentiment_stock_monthly where ticker in ('AAL', 'AAPL', 'CMCSA') "
             "group by brand order by brand"
         ).fetchall()
     assert [brand for brand, _, _ in rows] == ["americanair", "applesupport", "comcastcares"]
