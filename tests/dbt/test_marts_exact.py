@@ -94,7 +94,12 @@ def test_sentiment_shares_net_sentiment_and_share_of_voice(fixture_build):
     # bank_b March: b1x, b4 positive; b3 neutral; b2 negative.
     _check(
         marts[("bank_b", MARCH)],
-        {"mentions": 4, "net_sentiment": 1 / 3, "share_of_voice": 4 / 13, "negative_share_of_voice": 0.2},
+        {
+            "mentions": 4,
+            "net_sentiment": 1 / 3,
+            "share_of_voice": 4 / 13,
+            "negative_share_of_voice": 0.2,
+        },
     )
     # bank_b April: b6 positive, b7 neutral, b5 + 10 outage messages negative.
     _check(
@@ -131,12 +136,17 @@ def test_sentiment_shares_net_sentiment_and_share_of_voice(fixture_build):
 
 def test_inbound_messages_first_response_clocks(fixture_build):
     rows = {
-        r["mention_id"]: r
-        for r in _rows(fixture_build, "select * from marts.fct_inbound_messages")
+        r["mention_id"]: r for r in _rows(fixture_build, "select * from marts.fct_inbound_messages")
     }
     # Not addressed to an account: a5, a11, a13, b4, b5, b6, the outage posts, t3, t5, x1.
     assert set(rows) == {"a1", "a2", "a3", "a4", "a6", "a7", "a12", "a8", "a9", "a10"} | {
-        "b1x", "b2", "b3", "b7", "t1", "t2", "t4"
+        "b1x",
+        "b2",
+        "b3",
+        "b7",
+        "t1",
+        "t2",
+        "t4",
     }
     # a1: Fri 16:00 CET -> h1 Mon 10:00 CET (the bot's b1 does not count):
     # 66 h calendar; business 16:00-17:00 Fri + 09:00-10:00 Mon.
@@ -267,7 +277,12 @@ def test_webcare_response_monthly(fixture_build):
     )
     _check(
         marts[("bank_b", APRIL)],
-        {"inbound_messages": 1, "response_rate": 1.0, "sla_attainment": 1.0, "personalisation_rate": 1.0},
+        {
+            "inbound_messages": 1,
+            "response_rate": 1.0,
+            "sla_attainment": 1.0,
+            "personalisation_rate": 1.0,
+        },
     )
     # tel_a March (promise 30): t1 780 / 120 business, t2 15 / 15.
     _check(
@@ -390,9 +405,7 @@ def test_nps_and_margin(fixture_build):
         marts[("tel_a", APRIL)],
         {"responses": 0, "nps": None, "nps_margin_of_error_95": None, "is_low_sample": True},
     )
-    _check(
-        marts[("bank_a", MARCH)], {"scored_comments": 1, "mean_comment_sentiment_score": 0.75}
-    )
+    _check(marts[("bank_a", MARCH)], {"scored_comments": 1, "mean_comment_sentiment_score": 0.75})
 
 
 def test_sentiment_nps_correlation(fixture_build):
@@ -422,7 +435,12 @@ def test_sentiment_nps_correlation(fixture_build):
     # Lag 1: March sentiment against April NPS, two brands: r = -1, no interval.
     _check(
         rows[("all", 1)],
-        {"n_brand_months": 2, "pearson_r": -1.0, "spearman_rho": -1.0, "pearson_r_ci_lower_95": None},
+        {
+            "n_brand_months": 2,
+            "pearson_r": -1.0,
+            "spearman_rho": -1.0,
+            "pearson_r_ci_lower_95": None,
+        },
     )
     _check(rows[("telecoms", 0)], {"n_brand_months": 0, "pearson_r": None})
 
@@ -586,7 +604,10 @@ def test_brand_benchmark(fixture_build):
     # bank_b April has no complaint ratio: no rank, and the median is bank_a's.
     _check(
         marts[("bank_b", APRIL)],
-        {"sector_rank_complaint_to_online_ratio": None, "sector_median_complaint_to_online_ratio": 0.5},
+        {
+            "sector_rank_complaint_to_online_ratio": None,
+            "sector_median_complaint_to_online_ratio": 0.5,
+        },
     )
 
 

@@ -43,8 +43,8 @@ business_overlaps as (
     inner join windows
         on
             responses.account_key = windows.account_key
-            and windows.opens_at < responses.first_response_at
-            and windows.closes_at > responses.created_at
+            and responses.first_response_at > windows.opens_at
+            and responses.created_at < windows.closes_at
     group by responses.mention_key
 ),
 

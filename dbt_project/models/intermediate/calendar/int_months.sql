@@ -4,6 +4,8 @@
     histories usually reach far beyond the monitored period.
 #}
 {%- set max_months = 1200 -%}
+{%- set reporting_timezone = dbt.string_literal(var('reporting_timezone')) -%}
+{%- set next_month = dbt.dateadd('month', 1, 'months.reporting_month') -%}
 
 with activity_months as (
     select {{ to_reporting_month('created_at') }} as reporting_month
@@ -40,10 +42,12 @@ final as (
         cast(extract(year from months.reporting_month) as integer) as calendar_year,
         cast(extract(month from months.reporting_month) as integer) as month_of_year,
         cast({{ dbt.dateadd('month', -1, 'months.reporting_month') }} as date) as previous_month,
-        cast({{ dbt.dateadd('month', 1, 'months.reporting_month') }} as date) as next_month,
-        {{ dbt.datediff('months.reporting_month', dbt.dateadd('month', 1, 'months.reporting_month'), 'day') }} as days_in_month,
-        {{ local_to_utc('cast(months.reporting_month as ' ~ dbt.type_timestamp() ~ ')', dbt.string_literal(var('reporting_timezone'))) }} as month_start_at,
-        {{ local_to_utc('cast(' ~ dbt.dateadd('month', 1, 'months.reporting_month') ~ ' as ' ~ dbt.type_timestamp() ~ ')', dbt.string_literal(var('reporting_timezone'))) }} as month_end_at
+        cast({{ next_month }} as date) as next_month,
+        cast(extract(day from {{ dbt.last_day('months.reporting_month', 'month') }}) as integer) as days_in_month,
+        {{ local_to_utc('cast(months.reporting_month as ' ~ dbt.type_timestamp() ~ ')', reporting_timezone) }}
+            as month_start_at,
+        {{ local_to_utc('cast(' ~ next_month ~ ' as ' ~ dbt.type_timestamp() ~ ')', reporting_timezone) }}
+            as month_end_at
     from months
     cross join bounds
     where months.reporting_month <= bounds.last_month

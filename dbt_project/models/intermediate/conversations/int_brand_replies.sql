@@ -4,6 +4,8 @@
     replies) but marked, because they never count as a response. A reply is
     personalised when a person signed it (var personalisation_signature_pattern).
 #}
+{%- set signature_pattern = dbt.string_literal(dbt.escape_single_quotes(var('personalisation_signature_pattern'))) -%}
+
 with replies as (
     select * from {{ ref('int_mentions_enriched') }}
     where is_brand_account
@@ -29,10 +31,7 @@ final as (
         replies.reporting_month,
         replies.is_bot_author or replies.is_automated as is_automated_reply,
         not (replies.is_bot_author or replies.is_automated)
-        and coalesce(
-            {{ regex_matches('trim(replies.mention_text)', dbt.string_literal(dbt.escape_single_quotes(var('personalisation_signature_pattern')))) }},
-            false
-        ) as is_personalised
+        and coalesce({{ regex_matches('trim(replies.mention_text)', signature_pattern) }}, false) as is_personalised
     from replies
     inner join inbound
         on replies.in_reply_to_key = inbound.mention_key

@@ -17,26 +17,26 @@ walk as (
         mention_key,
         mention_key as ancestor_key,
         in_reply_to_key as next_key,
-        0 as depth
+        0 as steps
     from mentions
     union all
     select
         walk.mention_key,
         parents.mention_key as ancestor_key,
         parents.in_reply_to_key as next_key,
-        walk.depth + 1 as depth
+        walk.steps + 1 as steps
     from walk
     inner join mentions as parents
         on walk.next_key = parents.mention_key
-    where walk.depth < {{ max_depth }}
+    where walk.steps < {{ max_depth }}
 ),
 
 ranked as (
     select
         mention_key,
         ancestor_key,
-        depth,
-        row_number() over (partition by mention_key order by depth desc) as depth_rank
+        steps,
+        row_number() over (partition by mention_key order by steps desc) as depth_rank
     from walk
 ),
 
@@ -44,7 +44,7 @@ final as (
     select
         mention_key,
         ancestor_key as thread_key,
-        depth as thread_depth
+        steps as thread_depth
     from ranked
     where depth_rank = 1
 )

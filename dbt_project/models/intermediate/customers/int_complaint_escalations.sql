@@ -39,8 +39,8 @@ escalations as (
         on
             complaints.brand = negatives.brand
             and complaints.social_author_id = negatives.author_id
-            and negatives.created_at > complaints.received_at
-            and negatives.created_at <= {{ dbt.dateadd('day', var('escalation_window_days'), 'complaints.received_at') }}
+            and complaints.received_at < negatives.created_at
+            and {{ dbt.dateadd('day', var('escalation_window_days'), 'complaints.received_at') }} >= negatives.created_at
 ),
 
 final as (

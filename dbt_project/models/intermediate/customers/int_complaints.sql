@@ -22,10 +22,7 @@ final as (
         customer_id,
         social_author_id,
         resolved_at,
-        case
-            when resolved_at is not null
-                then {{ dbt.datediff('received_at', 'resolved_at', 'second') }} / 3600.0
-        end as resolution_hours,
+        {{ minutes_between('received_at', 'resolved_at') }} / 60.0 as resolution_hours,
         is_timely_response
     from complaints
 )

@@ -92,8 +92,8 @@ next_messages as (
         on
             journeys.brand = inbound.brand
             and journeys.author_id = inbound.author_id
-            and inbound.created_at > journeys.journey_start_at
-            and inbound.created_at <= {{ dbt.dateadd('day', var('recovery_window_days'), 'journeys.journey_start_at') }}
+            and journeys.journey_start_at < inbound.created_at
+            and {{ dbt.dateadd('day', var('recovery_window_days'), 'journeys.journey_start_at') }} >= inbound.created_at
 ),
 
 final as (

@@ -39,7 +39,7 @@ observed_ranked as (
         *,
         row_number() over (
             partition by account_key
-            order by messages desc, brand, handle
+            order by messages desc, brand asc, handle asc
         ) as brand_rank
     from observed_messages
 ),

@@ -88,53 +88,91 @@ sector_sizes as (
         reporting_month
 ),
 
-{% for kpi in kpis %}
-{{ kpi.name }}_medians as (
+{# One row per brand-month and KPI, so medians and ranks are computed once for all KPIs. #}
+kpi_values as (
+    {% for kpi in kpis %}
+        select
+            brand,
+            reporting_month,
+            sector,
+            '{{ kpi.name }}' as kpi_name,
+            cast({{ kpi.name }} as {{ type_double() }}) as kpi_value,
+            {{ 'true' if kpi.higher_is_better else 'false' }} as is_higher_better
+        from wide
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+sector_medians as (
     select
         sector,
         reporting_month,
-        {{ percentile_cont(kpi.name, 0.5) }} as sector_median
-    from wide
+        kpi_name,
+        {{ percentile_cont('kpi_value', 0.5) }} as sector_median
+    from kpi_values
     group by
         sector,
-        reporting_month
+        reporting_month,
+        kpi_name
 ),
 
-{{ kpi.name }}_ranks as (
+sector_ranks as (
     select
         brand,
         reporting_month,
+        kpi_name,
         rank() over (
-            partition by sector, reporting_month
-            order by {{ kpi.name }} {{ 'desc' if kpi.higher_is_better else 'asc' }}
+            partition by sector, reporting_month, kpi_name
+            order by case when is_higher_better then -kpi_value else kpi_value end
         ) as sector_rank
-    from wide
-    where {{ kpi.name }} is not null
+    from kpi_values
+    where kpi_value is not null
 ),
 
-{% endfor %}
+benchmarks as (
+    select
+        {% for kpi in kpis %}
+            max(case when kpi_values.kpi_name = '{{ kpi.name }}' then sector_medians.sector_median end)
+                as sector_median_{{ kpi.name }},
+            max(case when kpi_values.kpi_name = '{{ kpi.name }}' then sector_ranks.sector_rank end)
+                as sector_rank_{{ kpi.name }},
+        {% endfor %}
+        kpi_values.brand,
+        kpi_values.reporting_month
+    from kpi_values
+    inner join sector_medians
+        on
+            kpi_values.sector = sector_medians.sector
+            and kpi_values.reporting_month = sector_medians.reporting_month
+            and kpi_values.kpi_name = sector_medians.kpi_name
+    left join sector_ranks
+        on
+            kpi_values.brand = sector_ranks.brand
+            and kpi_values.reporting_month = sector_ranks.reporting_month
+            and kpi_values.kpi_name = sector_ranks.kpi_name
+    group by
+        kpi_values.brand,
+        kpi_values.reporting_month
+),
+
 final as (
     select
         wide.brand,
         wide.reporting_month,
         wide.sector,
         sector_sizes.sector_brands,
-        wide.is_low_volume,
-        wide.is_low_sample,
-        {% for kpi in kpis -%}
-        wide.{{ kpi.name }},
-        {{ kpi.name }}_medians.sector_median as sector_median_{{ kpi.name }},
-        {{ kpi.name }}_ranks.sector_rank as sector_rank_{{ kpi.name }}{{ ',' if not loop.last }}
+        {% for kpi in kpis %}
+            wide.{{ kpi.name }},
+            benchmarks.sector_median_{{ kpi.name }},
+            benchmarks.sector_rank_{{ kpi.name }},
         {% endfor %}
+        wide.is_low_volume,
+        wide.is_low_sample
     from wide
     inner join sector_sizes
         on wide.sector = sector_sizes.sector and wide.reporting_month = sector_sizes.reporting_month
-    {% for kpi in kpis -%}
-    inner join {{ kpi.name }}_medians
-        on wide.sector = {{ kpi.name }}_medians.sector and wide.reporting_month = {{ kpi.name }}_medians.reporting_month
-    left join {{ kpi.name }}_ranks
-        on wide.brand = {{ kpi.name }}_ranks.brand and wide.reporting_month = {{ kpi.name }}_ranks.reporting_month
-    {% endfor %}
+    inner join benchmarks
+        on wide.brand = benchmarks.brand and wide.reporting_month = benchmarks.reporting_month
 )
 
 select * from final

@@ -1,5 +1,3 @@
-{%- set traditional_channels = ['phone', 'email', 'letter', 'webform', 'store', 'other'] -%}
-
 with spine as (
     select
         brand,
@@ -17,9 +15,12 @@ complaint_counts as (
         brand,
         reporting_month,
         {{ count_if('is_traditional') }} as traditional_complaints,
-        {% for channel in traditional_channels -%}
-        {{ count_if("is_traditional and channel_group = '" ~ channel ~ "'") }} as {{ channel }}_complaints,
-        {% endfor -%}
+        {{ count_if("channel_group = 'phone'") }} as phone_complaints,
+        {{ count_if("channel_group = 'email'") }} as email_complaints,
+        {{ count_if("channel_group = 'letter'") }} as letter_complaints,
+        {{ count_if("channel_group = 'webform'") }} as webform_complaints,
+        {{ count_if("channel_group = 'store'") }} as store_complaints,
+        {{ count_if("channel_group = 'other'") }} as other_complaints,
         {{ count_if("channel_group = 'social'") }} as social_desk_complaints,
         {{ count_if('is_traditional and resolved_at is not null') }} as resolved_traditional_complaints,
         {{ percentile_cont('case when is_traditional then resolution_hours end', 0.5) }} as median_resolution_hours
@@ -59,9 +60,12 @@ final as (
         spine.reporting_month,
         spine.sector,
         coalesce(complaint_counts.traditional_complaints, 0) as traditional_complaints,
-        {% for channel in traditional_channels -%}
-        coalesce(complaint_counts.{{ channel }}_complaints, 0) as {{ channel }}_complaints,
-        {% endfor -%}
+        coalesce(complaint_counts.phone_complaints, 0) as phone_complaints,
+        coalesce(complaint_counts.email_complaints, 0) as email_complaints,
+        coalesce(complaint_counts.letter_complaints, 0) as letter_complaints,
+        coalesce(complaint_counts.webform_complaints, 0) as webform_complaints,
+        coalesce(complaint_counts.store_complaints, 0) as store_complaints,
+        coalesce(complaint_counts.other_complaints, 0) as other_complaints,
         coalesce(complaint_counts.social_desk_complaints, 0) as social_desk_complaints,
         coalesce(online.online_complaints, 0) as online_complaints,
         {{ safe_divide('coalesce(online.online_complaints, 0)', 'complaint_counts.traditional_complaints') }} as complaint_to_online_ratio,
@@ -71,7 +75,10 @@ final as (
         ) }} as online_share_of_complaints,
         coalesce(escalation_counts.complainants_with_social_identity, 0) as complainants_with_social_identity,
         coalesce(escalation_counts.escalated_complainants, 0) as escalated_complainants,
-        {{ safe_divide('escalation_counts.escalated_complainants', 'escalation_counts.complainants_with_social_identity') }} as channel_escalation_rate,
+        {{ safe_divide(
+            'escalation_counts.escalated_complainants',
+            'escalation_counts.complainants_with_social_identity'
+        ) }} as channel_escalation_rate,
         coalesce(complaint_counts.resolved_traditional_complaints, 0) as resolved_traditional_complaints,
         complaint_counts.median_resolution_hours,
         {{ var('escalation_window_days') }} as assumption_escalation_window_days

@@ -119,6 +119,29 @@ pairs as (
 ) }},
 
 {# Every expected row, also those without enough data (n = 0, null coefficients). #}
+measures as (
+    select 'net_sentiment' as sentiment_measure
+    union all
+    select 'net_sentiment_change' as sentiment_measure
+),
+
+lags as (
+    select 0 as lag_months
+    union all
+    select 1 as lag_months
+),
+
+scopes as (
+    select distinct
+        'sector' as scope_type,
+        sector as scope
+    from monthly
+    union all
+    select
+        'all' as scope_type,
+        'all' as scope
+),
+
 series_keys as (
     select
         'time_series' as correlation_kind,
@@ -128,26 +151,9 @@ series_keys as (
         scopes.scope,
         lags.lag_months,
         cast(null as date) as reporting_month
-    from (
-        select 'net_sentiment' as sentiment_measure
-        union all
-        select 'net_sentiment_change' as sentiment_measure
-    ) as measures
-    cross join (
-        select 0 as lag_months
-        union all
-        select 1 as lag_months
-    ) as lags
-    cross join (
-        select distinct
-            'sector' as scope_type,
-            sector as scope
-        from monthly
-        union all
-        select
-            'all' as scope_type,
-            'all' as scope
-    ) as scopes
+    from measures
+    cross join lags
+    cross join scopes
 ),
 
 cross_section_keys as (

@@ -56,15 +56,24 @@ rates as (
         coalesce(journey_counts.contacted_negative_posters, 0) as contacted_negative_posters,
         {{ safe_divide('journey_counts.contacted_negative_posters', 'journey_counts.negative_posters') }} as contacted_rate,
         coalesce(journey_counts.recovered_contacted_posters, 0) as recovered_contacted_posters,
-        {{ safe_divide('journey_counts.recovered_contacted_posters', 'journey_counts.contacted_negative_posters') }} as recovery_rate_contacted,
+        {{ safe_divide(
+            'journey_counts.recovered_contacted_posters',
+            'journey_counts.contacted_negative_posters'
+        ) }} as recovery_rate_contacted,
         coalesce(journey_counts.uncontacted_negative_posters, 0) as uncontacted_negative_posters,
         coalesce(journey_counts.recovered_uncontacted_posters, 0) as recovered_uncontacted_posters,
-        {{ safe_divide('journey_counts.recovered_uncontacted_posters', 'journey_counts.uncontacted_negative_posters') }} as recovery_rate_uncontacted,
+        {{ safe_divide(
+            'journey_counts.recovered_uncontacted_posters',
+            'journey_counts.uncontacted_negative_posters'
+        ) }} as recovery_rate_uncontacted,
         coalesce(journey_counts.contacted_negative_posts, 0) as contacted_negative_posts,
         coalesce(journey_counts.deleted_contacted_negative_posts, 0) as deleted_contacted_negative_posts,
         case
             when journey_counts.is_deletion_reported
-                then {{ safe_divide('journey_counts.deleted_contacted_negative_posts', 'journey_counts.contacted_negative_posts') }}
+                then {{ safe_divide(
+                    'journey_counts.deleted_contacted_negative_posts',
+                    'journey_counts.contacted_negative_posts'
+                ) }}
         end as deletion_rate,
         coalesce(replies.brand_replies, 0) as brand_replies
     from spine
