@@ -236,8 +236,8 @@ def create_fixture_warehouse(path: Path) -> None:
         for line, m in enumerate(MENTIONS, start=1):
             created = ts(m.created_at)
             con.execute(
-                "insert into raw.mentions values "
-                "(?, 'twitter', ?, ?, ?, ?, ?, ?, 'en', 100, null, ?, ?, ?, 'mentions.jsonl', ?, ?)",
+                "insert into raw.mentions values (?, 'twitter', ?, ?, ?, ?, ?, ?, "
+                "'en', 100, null, ?, ?, ?, 'mentions.jsonl', ?, ?)",
                 [
                     m.mention_id,
                     created,
@@ -273,7 +273,8 @@ def create_fixture_warehouse(path: Path) -> None:
                 )
         for line, row in enumerate(BRANDS, start=2):
             con.execute(
-                "insert into raw.brands values (?, ?, ?, ?, ?, ?, ?, null, null, 'brands.csv', ?, ?)",
+                "insert into raw.brands values "
+                "(?, ?, ?, ?, ?, ?, ?, null, null, 'brands.csv', ?, ?)",
                 [*row, line, LOADED_AT],
             )
         for line, row in enumerate(WEBCARE_ACCOUNTS, start=2):
@@ -405,3 +406,9 @@ def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> DbtBuild:
     create_fixture_warehouse(duckdb_path)
     result = run_dbt(["build"], duckdb_path, work_dir, FIXTURE_VARS)
     return DbtBuild(duckdb_path=duckdb_path, result=result)
+
+
+@pytest.fixture(scope="session")
+def dbt_invoke():
+    """`run_dbt(args, duckdb_path, work_dir, dbt_vars=None)`: dbt in-process on this project."""
+    return run_dbt

@@ -546,7 +546,8 @@ def test_roi_proxies(fixture_build):
 def test_negative_spike_alert(fixture_build):
     alerts = _rows(
         fixture_build,
-        "select * from marts.fct_negative_spike_alerts where is_alert order by brand, reporting_date",
+        "select * from marts.fct_negative_spike_alerts where is_alert "
+        "order by brand, reporting_date",
     )
     # Only the outage day: 10 negatives; the previous 28 days hold one negative (b5),
     # so the baseline mean is 1/28 and the sample sd sqrt(((27/28)^2 + 27 (1/28)^2) / 27).
