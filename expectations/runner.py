@@ -9,7 +9,7 @@ outcomes into one `dagster.AssetCheckResult`.
 
 Typical use inside an asset check::
 
-    session = ValidationSession(settings.state_dir, run_name=context.run_id)
+    session = ValidationSession(settings.state_dir, run_name=context.run.run_id)
     outcome = session.validate(frame, suite, label="2010-01", index_columns=["mention_id"])
     return check_result([outcome])
 """

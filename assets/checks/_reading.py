@@ -79,12 +79,18 @@ def reject_shares(
     if window is None:
         return conn.execute(
             f"""
+            with counts as (
+                select
+                    (select count(*) from {table}) as rows_loaded,
+                    (select count(*) from raw.rejected_rows where source = ?) as rows_rejected
+            )
             select
                 ?::varchar as source,
                 null::date as partition_month,
-                (select count(*) from {table}) as rows_loaded,
-                (select count(*) from raw.rejected_rows where source = ?) as rows_rejected,
+                rows_loaded,
+                rows_rejected,
                 rows_rejected / nullif(rows_loaded + rows_rejected, 0) as reject_share
+            from counts
             """,
             [source, source],
         ).df()

@@ -87,7 +87,9 @@ def _raw_check(raw: RawTable, partitions_def: dg.PartitionsDefinition) -> dg.Ass
             gx.validate(prepared, suite, label=label, index_columns=raw.index_columns),
             gx.validate(
                 shares,
-                landing.build_suite(raw.table, settings.reject_threshold),
+                landing.build_suite(
+                    raw.table, settings.reject_threshold, reference=not raw.partitioned
+                ),
                 label=label,
                 index_columns=("partition_month", "rows_loaded", "rows_rejected"),
             ),

@@ -23,8 +23,12 @@ def suite_name(table: str) -> str:
     return f"{table}.landing"
 
 
-def build_suite(table: str, reject_threshold: float) -> ExpectationSuite:
-    """The reject share of every month of `table` stays at or below `reject_threshold`."""
+def build_suite(
+    table: str, reject_threshold: float, *, reference: bool = False
+) -> ExpectationSuite:
+    """The reject share of every month of `table` (of the whole table when `reference`) stays
+    at or below `reject_threshold`."""
+    of = "the table's" if reference else "a month's"
     gx = import_gx()
     return new_suite(
         suite_name(table),
@@ -33,7 +37,7 @@ def build_suite(table: str, reject_threshold: float) -> ExpectationSuite:
                 column="reject_share",
                 min_value=0,
                 max_value=reject_threshold,
-                description=f"at most {reject_threshold:.1%} of a month's rows were rejected",
+                description=f"at most {reject_threshold:.1%} of {of} rows were rejected",
                 **level(ERROR),
             ),
         ],

@@ -489,3 +489,39 @@ def test_a_missing_table_fails_the_check_with_its_name(settings, warehouse):
     assert "cannot check: raw.complaints missing from the warehouse" in (
         failure.event_specific_data.error.to_string()
     )
+
+
+@pytest.mark.parametrize("ticker", ["BNKB", "BNKA"])
+def test_reference_check_validates_the_whole_table(settings, warehouse, ticker):
+    @dg.asset(key=["raw", "brands"])
+    def brands(warehouse: WarehouseResource) -> None:
+        """A test stand-in for the brand loader: a third brand, with `ticker`."""
+        with warehouse.connect() as conn:
+            conn.execute(
+                "update raw.brands set ticker = 'BNKA' where brand = 'bank_a';"
+                "insert into raw.brands (brand, display_name, sector, currency, ticker) "
+                "values ('bank_c', 'Bank C', 'banks', 'EUR', ?)",
+                [ticker],
+            )
+            conn.execute(
+                "insert into raw.rejected_rows (source, file, line, reason) "
+                "values ('brands', 'brands/brands.csv', 5, 'brand is missing')"
+            )
+
+    result = dg.materialize(
+        [brands, *only(build_raw_checks(monthly_partitions(settings)), ["raw", "brands"])],
+        resources=resources(settings, warehouse),
+        raise_on_error=False,
+    )
+    check = evaluation(result, ["raw", "brands"])
+    assert check.metadata["months"].value == "all"
+    assert check.metadata["rows_validated"].value == 3 + 1
+    # One refused row of four is 25%, over the 5% threshold, in both cases.
+    rules = [f["rule"] for f in check.metadata["failed_expectations"].value]
+    if ticker == "BNKA":
+        assert rules == [
+            "no two brands share a ticker (market cap would count twice)",
+            "at most 5.0% of the table's rows were rejected",
+        ]
+    else:
+        assert rules == ["at most 5.0% of the table's rows were rejected"]
