@@ -165,6 +165,10 @@ def test_data_docs_are_written_under_the_state_folder(tmp_path, conn):
     validate_nps(second, conn.sql("select * from nps").df())
     html = index.read_text()
     assert "run12345" in html and "run67890" in html
+    # Offline: the index needs no script, and GX's pages get the local stylesheet.
+    assert "<script" not in html
+    assert outcome.docs_page.relative_to(tmp_path / "data_docs").as_posix() in html
+    assert "\\2718" in page  # the failed-status mark drawn without a web font
 
 
 def test_fifty_thousand_rows_validate_in_seconds(gx_session, conn):
