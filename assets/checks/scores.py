@@ -1,5 +1,8 @@
 """Blocking Great Expectations checks on the sentiment scores (what the model wrote)."""
 
+from types import ModuleType
+from typing import Any
+
 import dagster as dg
 
 from assets.checks import _reading
@@ -58,7 +61,14 @@ def build_score_checks(
     return [mention_sentiment_check, nps_comment_sentiment_check]
 
 
-def _validate(context, settings, suites, frame, label: str) -> dg.AssetCheckResult:
+def _validate(
+    context: dg.AssetCheckExecutionContext,
+    settings: Settings,
+    suites: ModuleType,
+    frame: Any,
+    label: str,
+) -> dg.AssetCheckResult:
+    """Run a score suite module (`prepare`, `build_suite`, `KEY`) on the frame of the months."""
     from expectations.runner import check_result, data_docs_index
     from expectations.suites import _sentiment
 
