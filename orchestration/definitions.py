@@ -36,7 +36,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     jobs = build_jobs()
     return dg.Definitions(
         assets=assets,
-        asset_checks=build_asset_checks(partitions),
+        asset_checks=build_asset_checks(partitions, mart_asset_keys(project)),
         jobs=list(jobs.values()),
         schedules=[build_monthly_schedule(jobs["monthly_research"], settings)],
         sensors=[build_landing_sensor(jobs["monthly_research"], jobs["load_reference"])],
