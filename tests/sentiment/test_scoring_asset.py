@@ -76,13 +76,14 @@ def _fill(database: Path) -> None:
 
 
 def _metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict[str, object]:
-    (materialization,) = [
-        m for m in result.get_asset_materialization_events() if m.asset_key.path == key
+    """The run's metadata for `key` (a range run reports the same for every partition)."""
+    found = [
+        {name: value.value for name, value in event.materialization.metadata.items()}
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path == key
     ]
-    return {
-        name: value.value
-        for name, value in materialization.materialization.metadata.items()  # type: ignore[union-attr]
-    }
+    assert found and all(meta == found[0] for meta in found)
+    return found[0]
 
 
 @pytest.fixture
