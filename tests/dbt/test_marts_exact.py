@@ -455,7 +455,8 @@ def test_sentiment_and_share_price(fixture_build):
             "month_end_date": date(2011, 3, 31),
             "month_end_close": 12.0,
             "monthly_return": 12.0 / 11.0 - 1,
-            "market_cap": 12.5 * 1000,
+            "month_end_unadjusted_close": 12.5,
+            "market_cap": 12.0 * 1000,
         },
     )
     _check(

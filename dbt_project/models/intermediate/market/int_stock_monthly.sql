@@ -1,7 +1,7 @@
 {#
     Month-end share prices per ticker: the last trading day of each calendar
-    month, its adjusted close (the close when the source has no adjusted close)
-    for returns, its unadjusted close for the market capitalisation, and the
+    month, its adjusted close (the close when the source has no adjusted close),
+    which the KPIs call the month-end close, its unadjusted close, and the
     return against the previous calendar month's month-end close (null when that
     month has no prices).
 #}

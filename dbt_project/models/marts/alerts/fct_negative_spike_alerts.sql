@@ -6,6 +6,11 @@
     baseline is not complete yet (the first spike_baseline_days of the data) never
     alert.
 #}
+{#- The previous spike_baseline_days days: the day spine has no gaps, so rows are days. -#}
+{%- set baseline_window -%}
+partition by brand order by reporting_date rows between {{ var('spike_baseline_days') }} preceding and 1 preceding
+{%- endset %}
+
 with brands as (
     select distinct brand
     from {{ ref('int_brand_months') }}
@@ -46,15 +51,10 @@ daily as (
 baselines as (
     select
         *,
-        count(*) over baseline_window as baseline_days,
-        avg(cast(negative_mentions as {{ type_double() }})) over baseline_window as baseline_mean,
-        stddev_samp(cast(negative_mentions as {{ type_double() }})) over baseline_window as baseline_stddev
+        count(*) over ({{ baseline_window }}) as baseline_days,
+        avg(cast(negative_mentions as {{ type_double() }})) over ({{ baseline_window }}) as baseline_mean,
+        stddev_samp(cast(negative_mentions as {{ type_double() }})) over ({{ baseline_window }}) as baseline_stddev
     from daily
-    window baseline_window as (
-        partition by brand
-        order by reporting_date
-        rows between {{ var('spike_baseline_days') }} preceding and 1 preceding
-    )
 ),
 
 final as (

@@ -36,7 +36,7 @@ final as (
         stock.monthly_return,
         stock.month_end_unadjusted_close,
         brands.shares_outstanding,
-        stock.month_end_unadjusted_close * brands.shares_outstanding as market_cap,
+        stock.month_end_close * brands.shares_outstanding as market_cap,
         sentiment.mentions,
         sentiment.net_sentiment,
         sentiment.is_low_volume,
