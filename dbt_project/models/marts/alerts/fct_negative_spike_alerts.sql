@@ -7,9 +7,8 @@
     alert.
 #}
 {#- The previous spike_baseline_days days: the day spine has no gaps, so rows are days. -#}
-{%- set baseline_window -%}
-partition by brand order by reporting_date rows between {{ var('spike_baseline_days') }} preceding and 1 preceding
-{%- endset %}
+{%- set baseline_window = 'partition by brand order by reporting_date rows between '
+    ~ var('spike_baseline_days') ~ ' preceding and 1 preceding' -%}
 
 with brands as (
     select distinct brand
