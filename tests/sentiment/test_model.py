@@ -34,9 +34,11 @@ NEGATIVE = [
     "Mijn pakket is weer niet bezorgd en niemand helpt me. Echt schandalig!",
 ]
 
-# Measured on this slice with the committed weights (see MODEL_CARD.md); the bars sit a
-# little below so a rebuilt or retrained model that is clearly worse fails.
-SLICE_MIN_ACCURACY = {"en": 0.0, "nl": 0.0}
+# Measured on this slice with the committed weights: accuracy en 0.875, nl 0.750 (the
+# full held-out figures are in MODEL_CARD.md); the bars sit a little below, so a rebuilt
+# or retrained model that is clearly worse fails.
+SLICE_MIN_ACCURACY = {"en": 0.85, "nl": 0.72}
+SLICE_MIN_MACRO_F1_ALL = 0.78
 SLICE_SIZE = {"en": 200, "nl": 100}
 
 
@@ -80,8 +82,10 @@ def test_accuracy_on_fixed_heldout_slice(sentiment_model: SentimentModel):
     report = sentiment_report(data.labels, predicted, data.languages)
     for language, minimum in SLICE_MIN_ACCURACY.items():
         assert report[language]["accuracy"] >= minimum, (language, report[language])
+    assert report["all"]["macro_f1"] >= SLICE_MIN_MACRO_F1_ALL, report["all"]
 
 
+@pytest.mark.slow
 def test_version_names_the_weights(sentiment_model: SentimentModel):
     assert sentiment_model.version.startswith(f"{DEFAULT_MODEL_NAME}@")
     assert len(sentiment_model.version.split("@")[1]) == 12
