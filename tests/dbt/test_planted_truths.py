@@ -172,28 +172,30 @@ def test_month_end_prices_returns_and_market_caps_are_exact(warehouse, truth):
 
 def test_measured_sentiment_follows_the_planted_sentiment(warehouse, truth):
     """Measured labels come from the model, so shares match the truth only as well as
-    the model classifies. Pooled over all brands and months, each class share must lie
-    within 0.30 of the truth: a classifier whose per-class recall is at least 0.70
-    moves at most 30 % of a class elsewhere (the model card's target). Across
-    brand-months, measured net sentiment must correlate with the true net sentiment at
-    r >= 0.6: the planted brand and month differences are large (net sentiment from
-    -0.5 to +0.1 by brand, plus the crisis), far above the label noise."""
+    the model classifies. models/sentiment/MODEL_CARD.md reports held-out macro-recall
+    0.80 (English) and macro-F1 0.74 (Dutch); errors move messages between classes in
+    both directions, so a brand's share of a class over its 24 months (about 470
+    messages) moves far less than the error rate: each must lie within 0.10 of the
+    truth. Across brand-months, measured net sentiment must follow the true net
+    sentiment at r >= 0.8: the planted differences between brands (-0.5 to +0.1),
+    months and the crisis are large against the label noise."""
     rows = _query(warehouse, "select * from marts.fct_sentiment_monthly")
-    measured = defaultdict(int)
-    planted = defaultdict(int)
+    measured: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    planted: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     pairs = []
     for row in rows:
         cell = truth["sentiment"][row["brand"]][_month(row["reporting_month"])]
         for label in ("positive", "neutral", "negative", "mentions"):
-            measured[label] += row[label]
-            planted[label] += cell[label]
+            measured[row["brand"]][label] += row[label]
+            planted[row["brand"]][label] += cell[label]
         if row["net_sentiment"] is not None and cell["net_sentiment"] is not None:
             pairs.append((row["net_sentiment"], cell["net_sentiment"]))
-    for label in ("positive", "neutral", "negative"):
-        share = measured[label] / measured["mentions"]
-        true_share = planted[label] / planted["mentions"]
-        assert abs(share - true_share) <= 0.30, (label, share, true_share)
-    assert _pearson([m for m, _ in pairs], [t for _, t in pairs]) >= 0.6
+    for brand, counts in measured.items():
+        for label in ("positive", "neutral", "negative"):
+            share = counts[label] / counts["mentions"]
+            true_share = planted[brand][label] / planted[brand]["mentions"]
+            assert abs(share - true_share) <= 0.10, (brand, label, share, true_share)
+    assert _pearson([m for m, _ in pairs], [t for _, t in pairs]) >= 0.8
 
 
 def test_the_crisis_and_only_the_crisis_raises_spike_alerts(warehouse, truth):
@@ -268,16 +270,17 @@ def all_months_correlations(demo_home, dbt_invoke, tmp_path_factory):
 
 def test_sentiment_nps_correlation_has_the_planted_sign_and_size(all_months_correlations, truth):
     """NPS was planted as alpha + beta x true net sentiment + noise (true r about 0.9
-    over all brand-months). Label noise attenuates the measured correlation but
-    cannot flip it: r must be positive and at least 0.5, its interval must exclude 0,
-    and the mart's r must equal a plain Pearson r over the monthly mart."""
+    over all brand-months). Label noise and the sampling noise of about ten mentions
+    per brand-month attenuate the measured correlation: r must be at least 0.6 with
+    an interval above 0, and the mart's r must equal a plain Pearson r over the
+    monthly mart."""
     planted = truth["correlations"]["sentiment_nps"]["lag0"]["all_brand_months"]
     assert planted["pearson_r"] > 0.8
     row = _query(
         all_months_correlations,
         "select * from marts.fct_sentiment_nps_correlation where scope = 'all' and lag_months = 0",
     )[0]
-    assert row["pearson_r"] >= 0.5
+    assert row["pearson_r"] >= 0.6
     assert row["pearson_r_ci_lower_95"] > 0
     pairs = all_months_correlations.execute(
         "select net_sentiment, nps from marts.fct_sentiment_nps_monthly "
@@ -291,8 +294,8 @@ def test_sentiment_nps_correlation_has_the_planted_sign_and_size(all_months_corr
 
 def test_sentiment_return_correlation_has_the_planted_sign(all_months_correlations, truth):
     """Monthly returns were planted partly driven by sentiment (true r about 0.85 over
-    listed brand-months); the measured same-month correlation must be clearly
-    positive (r >= 0.3 with an interval above 0)."""
+    listed brand-months); attenuated by the same noise as above, the measured
+    same-month correlation must be at least 0.5 with an interval above 0."""
     planted = truth["correlations"]["sentiment_return"]["lag0"]["all_brand_months"]
     assert planted["pearson_r"] > 0.5
     row = _query(
@@ -301,5 +304,5 @@ def test_sentiment_return_correlation_has_the_planted_sign(all_months_correlatio
         "'time_series|net_sentiment|monthly_return|all|all|0|all months'",
     )[0]
     assert row["n_brand_months"] == planted["n_brand_months"]
-    assert row["pearson_r"] >= 0.3
+    assert row["pearson_r"] >= 0.5
     assert row["pearson_r_ci_lower_95"] > 0
