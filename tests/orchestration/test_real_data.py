@@ -38,7 +38,8 @@ def test_twcs_support_accounts_become_brands_with_sentiment(real_home):
         assert {"americanair", "applesupport", "amazonhelp", "comcastcares"} <= brands
         mentions, positive, neutral, negative = conn.execute(
             "select sum(mentions), sum(positive), sum(neutral), sum(negative) "
-            "from marts.fct_sentiment_monthly"
+            "from marts.fct_sentiment_monthly "
+            "where reporting_month between date '2016-01-01' and date '2017-12-01'"
         ).fetchone()
         assert mentions == inbound_2017
         assert positive + neutral + negative == mentions
@@ -70,6 +71,8 @@ def test_share_prices_meet_sentiment_for_listed_support_brands(real_home):
         rows = conn.execute(
             "select brand, count(monthly_return), min(month_end_close) "
             "from marts.fct_sentiment_stock_monthly where ticker in ('AAL', 'AAPL', 'CMCSA') "
+            # The marts span every month in the warehouse (CFPB runs to 2020): keep the run's.
+            "and reporting_month between date '2016-01-01' and date '2017-12-01' "
             "group by brand order by brand"
         ).fetchall()
     assert [brand for brand, _, _ in rows] == ["americanair", "applesupport", "comcastcares"]
