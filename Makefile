@@ -31,8 +31,8 @@ dev: setup manifest
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && WEBCARE_DUCKDB_PATH=$(abspath $(HOME_DIR))/warehouse.duckdb \
-		$(BIN)/sqlfluff lint models
+	# sqlfluff reads its dbt templater settings from dbt_project/.sqlfluff, so lint from there.
+	cd dbt_project && WEBCARE_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models
 
 bench: setup model
 	$(BIN)/python bench/bench_sentiment.py
