@@ -17,8 +17,15 @@ def check_outcome(evaluation: dg.AssetCheckEvaluation) -> str:
     return "warn" if evaluation.severity == dg.AssetCheckSeverity.WARN else "fail"
 
 
+GX_CHECKS = ("gx_expectations", "volume_anomaly")
+
+
 def print_check_summary(results: Sequence[dg.ExecuteInProcessResult]) -> None:
-    """Every check with pass/warn/fail: counts per kind, and each warning or failure by name."""
+    """Every check with pass/warn/fail.
+
+    Great Expectations checks (the Python boundary) are listed one by one; the
+    hundreds of dbt tests are counted, and only a warning or failure is named.
+    """
     evaluations = [e for result in results for e in result.get_asset_check_evaluations()]
     if not evaluations:
         return
@@ -27,11 +34,14 @@ def print_check_summary(results: Sequence[dg.ExecuteInProcessResult]) -> None:
         f"Checks: {len(evaluations)} run, {outcomes['pass']} pass, "
         f"{outcomes['warn']} warn, {outcomes['fail']} fail"
     )
-    for evaluation in sorted(
-        evaluations, key=lambda e: (e.asset_key.to_user_string(), e.check_name)
-    ):
+    dbt_tests = Counter(check_outcome(e) for e in evaluations if e.check_name not in GX_CHECKS)
+    print(
+        f"  dbt tests: {sum(dbt_tests.values())} run, {dbt_tests['pass']} pass, "
+        f"{dbt_tests['warn']} warn, {dbt_tests['fail']} fail"
+    )
+    for evaluation in sorted(evaluations, key=lambda e: (e.asset_key.path, e.check_name)):
         outcome = check_outcome(evaluation)
-        if outcome == "pass" and evaluation.asset_key.path[0] not in ("raw", "scores", "published"):
+        if outcome == "pass" and evaluation.check_name not in GX_CHECKS:
             continue
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         print(f"  {outcome:<5}{name} {evaluation.description or ''}".rstrip())

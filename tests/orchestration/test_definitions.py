@@ -82,3 +82,23 @@ def test_warehouse_writers_share_one_pool(repository):
         assets_def = repository.assets_defs_by_key[node.key]
         pools = {assets_def.node_def.pool} if hasattr(assets_def.node_def, "pool") else set()
         assert pools == {"duckdb_warehouse"}, key
+
+
+def test_dagster_definitions_validate_passes(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dagster = Path(sys.executable).parent / "dagster"
+    env = {**os.environ, "WEBCARE_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
+    completed = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "orchestration.definitions"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "All code locations passed validation" in completed.stdout + completed.stderr
