@@ -90,7 +90,7 @@ def test_second_run_scores_nothing_new_and_changes_no_row(demo_home, capsys):
         with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as conn:
             return {
                 table: conn.execute(
-                    f"select count(*), sum(hash(columns(c -> c not in "
+                    f"select count(*), sum(hash(columns(lambda c: c not in "
                     f"('_loaded_at', 'rejected_at', 'scored_at')))) from {table}"
                 ).fetchall()
                 for table in (
