@@ -86,6 +86,11 @@ def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None)
             for month in landed_file.months
         }
     )
+    try:
+        months = select_months(months, None, settings) if months else []
+    except CommandError as error:
+        print(f"webcare ingest: {error}", file=sys.stderr)
+        return 2
     defs = build_definitions(settings)
     instance = open_instance(settings)
     if source in REFERENCE_SOURCES or not months:
@@ -107,6 +112,16 @@ def select_months(available: Sequence[str], spec: str | None, settings: Settings
             f"no landing data under {settings.landing_dir}; "
             "run `webcare demo-data` or `webcare ingest` first"
         )
+    early = [month for month in available if month < settings.first_month]
+    if early:
+        print(
+            f"Skipping {len(early)} landed months ({early[0]}..{early[-1]}) before the first "
+            f"partition {settings.first_month}; set WEBCARE_FIRST_MONTH to load them",
+            file=sys.stderr,
+        )
+        available = [month for month in available if month >= settings.first_month]
+        if not available:
+            raise CommandError(f"every landed month is before {settings.first_month}")
     if spec is None:
         return list(available)
     start, sep, end = spec.partition(":")

@@ -1,0 +1,49 @@
+"""`webcare run` and `webcare ingest` argument handling: clear errors, no stack traces."""
+
+import pytest
+
+from orchestration import cli
+from orchestration.commands import CommandError, select_months
+from orchestration.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings.from_env(tmp_path, pseudonymisation_key="test", first_month="2010-01")
+
+
+def test_select_months_limits_to_a_range(settings):
+    landed = ["2010-01", "2010-02", "2010-03", "2011-01"]
+    assert select_months(landed, None, settings) == landed
+    assert select_months(landed, "2010-02:2010-12", settings) == ["2010-02", "2010-03"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("2010-02", "must look like"), ("2012-01:2012-12", "no landed month in 2012-01:2012-12")],
+)
+def test_select_months_rejects_bad_ranges(settings, spec, message):
+    with pytest.raises(CommandError, match=message):
+        select_months(["2010-01", "2010-02"], spec, settings)
+
+
+def test_months_before_the_first_partition_are_skipped_with_a_hint(settings, capsys):
+    assert select_months(["2009-11", "2009-12", "2010-01"], None, settings) == ["2010-01"]
+    assert "2009-11..2009-12" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="before 2010-01"):
+        select_months(["2009-12"], None, settings)
+
+
+def test_run_without_landing_data_says_what_to_do(tmp_path, capsys):
+    assert cli.main(["run", "--home", str(tmp_path)]) == 2
+    assert "run `webcare demo-data` or `webcare ingest` first" in capsys.readouterr().err
+
+
+def test_ingest_refuses_an_unknown_format_and_a_missing_file(tmp_path, capsys):
+    assert cli.main(["ingest", "--source", "complaints", "--format", "twcs", "x.csv",
+                     "--home", str(tmp_path)]) == 2  # fmt: skip
+    assert "complaints cannot be read as 'twcs'; choose canonical, cfpb" in capsys.readouterr().err
+    missing = tmp_path / "missing.csv"
+    assert cli.main(["ingest", "--source", "mentions", "--format", "twcs", str(missing),
+                     "--home", str(tmp_path)]) == 2  # fmt: skip
+    assert f"no such file: {missing}" in capsys.readouterr().err
