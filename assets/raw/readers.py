@@ -83,7 +83,8 @@ def read_landed_file(path: Path, name: str) -> RawFile:
     """Read `path` (shown as `name` in messages) according to its suffix."""
     kind = file_kind(path)
     if kind is None:
-        raise LandingFileError(name, "unknown file type (expected .csv, .csv.gz, .jsonl, .parquet)")
+        expected = ", ".join(suffix for suffix, _ in _KINDS)
+        raise LandingFileError(name, f"unknown file type (expected one of {expected})")
     data = _read_bytes(path, name)
     if kind == "parquet":
         return _read_parquet(data, name)
@@ -299,14 +300,17 @@ def _read_parquet(data: bytes, name: str) -> RawFile:
 
 
 def _read_yaml(data: bytes, name: str) -> RawFile:
-    text = data.decode("utf-8")
+    # One pass builds the node tree (for line numbers) and the values from it.
+    loader = yaml.SafeLoader(data.decode("utf-8"))
     try:
-        document = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+        document = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise LandingFileError(name, f"is not valid YAML ({error})", line=line) from error
+    finally:
+        loader.dispose()
     items, item_nodes = _yaml_records(document, node)
     if items is None:
         raise LandingFileError(
