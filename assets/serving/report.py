@@ -484,12 +484,18 @@ def _brand_label(row: Any) -> str:
     return f"{row.display_name} · {row.sector}"
 
 
-def _limit(frame: "pd.DataFrame", by: str) -> tuple["pd.DataFrame", str]:
-    """At most `MAX_BRANDS` rows (the largest by `by`), with a note when some were left out."""
-    if len(frame) <= MAX_BRANDS:
-        return frame, ""
-    kept = frame.nlargest(MAX_BRANDS, by).sort_values(["sector", "display_name"])
-    return kept, f" Showing the {MAX_BRANDS} brands with the most {by.replace('_', ' ')}."
+def _bar_rows(frame: "pd.DataFrame", by: str) -> tuple["pd.DataFrame", str]:
+    """At most `MAX_BRANDS` rows (the largest by `by`) in bar-chart order, with a note when some
+    were left out.
+
+    The rows come reversed because `barh` draws the first row at the bottom, and the chart should
+    read top-down in sector and brand order.
+    """
+    note = ""
+    if len(frame) > MAX_BRANDS:
+        frame = frame.nlargest(MAX_BRANDS, by).sort_values(["sector", "display_name"])
+        note = f" Showing the {MAX_BRANDS} brands with the most {by.replace('_', ' ')}."
+    return frame.iloc[::-1].reset_index(drop=True), note
 
 
 def section_sentiment_trend(data: ReportData) -> Section:
@@ -600,8 +606,7 @@ def section_sentiment_share(data: ReportData) -> Section:
     frame = frame[frame["mentions"] > 0]
     if frame.empty:
         return Section("sentiment-share", title, "", empty=f"No inbound mentions in {data.label}.")
-    frame, note = _limit(frame, "mentions")
-    frame = frame.iloc[::-1]
+    frame, note = _bar_rows(frame, "mentions")
 
     def draw(figure: "Figure") -> None:
         ax = figure.subplots()
@@ -652,8 +657,7 @@ def section_response(data: ReportData) -> Section:
         return Section(
             "response", title, "", empty=f"No inbound messages addressed a brand in {data.label}."
         )
-    response, note = _limit(response, "inbound_messages")
-    response = response.iloc[::-1].reset_index(drop=True)
+    response, note = _bar_rows(response, "inbound_messages")
     messages = data.frame("first_responses")
     answered_minutes = messages.dropna(subset=["first_response_minutes"])
     samples = [
@@ -756,8 +760,7 @@ def section_complaints(data: ReportData) -> Section:
     table = table[table["traditional_complaints"] + table["online_complaints"] > 0]
     if table.empty:
         return Section("complaints", title, "", empty=f"No complaints recorded in {data.label}.")
-    table, note = _limit(table, "traditional_complaints")
-    table = table.iloc[::-1].reset_index(drop=True)
+    table, note = _bar_rows(table, "traditional_complaints")
 
     def draw(figure: "Figure") -> None:
         ax = figure.subplots()
@@ -818,8 +821,7 @@ def section_nps(data: ReportData) -> Section:
     frame = frame[frame["responses"] > 0]
     if frame.empty:
         return Section("nps", title, "", empty=f"No NPS survey answers in {data.label}.")
-    frame, note = _limit(frame, "responses")
-    frame = frame.iloc[::-1].reset_index(drop=True)
+    frame, note = _bar_rows(frame, "responses")
     colours = _colours(list(data.brands["brand"]))
 
     def draw(figure: "Figure") -> None:
@@ -1025,8 +1027,7 @@ def section_roi(data: ReportData) -> Section:
     frame = frame[frame["negative_posters"].fillna(0) > 0]
     if frame.empty:
         return Section("roi", title, "", empty=f"No negative posters in {data.label}.")
-    frame, note = _limit(frame, "negative_posters")
-    frame = frame.iloc[::-1].reset_index(drop=True)
+    frame, note = _bar_rows(frame, "negative_posters")
     assumptions = sorted(c for c in frame.columns if c.startswith("assumption_"))
 
     def draw(figure: "Figure") -> None:
