@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+import yaml
 
 from orchestration.demo_data import generate
 
@@ -41,6 +42,13 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     truth = json.loads((home / "truth.json").read_text(encoding="utf-8"))
     assert truth == returned, "generate() must return what it writes to truth.json"
     return Demo(home / "landing", home / "truth.json", truth, seconds)
+
+
+@pytest.fixture(scope="session")
+def accounts(small_demo: Demo) -> list[dict]:
+    """The webcare accounts reference file of the small demo, read once."""
+    path = small_demo.landing / "webcare_accounts" / "demo" / "webcare_accounts.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 SOURCES = ("mentions", "complaints", "nps_responses", "stock_prices")

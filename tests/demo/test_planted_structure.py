@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 import pytest
-import yaml
 
 from orchestration.demo_data import generate
 from orchestration.demo_data.catalogue import parse_opening_hours
@@ -29,13 +28,6 @@ REAL_NAMES = (
     "aegon",
     "nationale-nederlanden",
 )
-
-
-@pytest.fixture(scope="module")
-def accounts(small_demo) -> list[dict]:
-    """The webcare accounts reference file."""
-    path = small_demo.landing / "webcare_accounts" / "demo" / "webcare_accounts.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -15,19 +15,11 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
-import yaml
 
 from orchestration.demo_data import texts
 
 SOURCES = ("mentions", "complaints", "nps_responses", "stock_prices")
 TZ = ZoneInfo("Europe/Amsterdam")
-
-
-@pytest.fixture(scope="module")
-def accounts(small_demo) -> list[dict]:
-    """The webcare accounts reference file."""
-    path = small_demo.landing / "webcare_accounts" / "demo" / "webcare_accounts.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
