@@ -207,7 +207,8 @@ def score_month(
         if digest not in cached and digest not in representative:
             representative[digest] = row[-1]
     empty = [d for d, text in representative.items() if not normalise_text(text)]
-    to_score = [d for d in representative if d not in set(empty)]
+    empty_set = set(empty)
+    to_score = [d for d in representative if d not in empty_set]
     now = _utc_now()
     new_scores: dict[str, tuple] = {d: ("neutral", 0.0, 1.0, 0.0, now) for d in empty}
     if to_score:
