@@ -37,6 +37,11 @@ def _r(x: float | None, digits: int = 6) -> float | None:
     return round(float(x), digits)
 
 
+def _share(part: float, whole: float, digits: int = 6) -> float | None:
+    """`part / whole` rounded; None when `whole` is zero (a share of nothing is undefined)."""
+    return _r(part / whole, digits) if whole else None
+
+
 def _median(values: np.ndarray) -> float | None:
     return _r(float(np.median(values)), 3) if len(values) else None
 
@@ -91,7 +96,7 @@ class _Delays:
         cal = np.where(ans, self.calendar, np.inf)
 
         def share(hit: np.ndarray) -> float | None:
-            return _r(hit.sum() / n, 4) if n else None
+            return _share(hit.sum(), n, 4)
 
         in_window = cal <= RESPONSE_WINDOW_HOURS * 60
         in_promise = ans & self.within_promise
@@ -219,13 +224,13 @@ def sentiment_truth(
                 "negative": neg,
                 "neutral": neu,
                 "positive": pos,
-                "share_negative": _r(neg / total if total else None, 6),
-                "share_neutral": _r(neu / total if total else None, 6),
-                "share_positive": _r(pos / total if total else None, 6),
+                "share_negative": _share(neg, total),
+                "share_neutral": _share(neu, total),
+                "share_positive": _share(pos, total),
                 "net_sentiment": _r(net_value, 6),
-                "net_sentiment_all": _r((pos - neg) / total if total else None, 6),
-                "share_of_voice": _r(total / sector_total if sector_total else None, 6),
-                "negative_share_of_voice": _r(neg / sector_neg if sector_neg else None, 6),
+                "net_sentiment_all": _share(pos - neg, total),
+                "share_of_voice": _share(total, sector_total),
+                "negative_share_of_voice": _share(neg, sector_neg),
                 "english": en_lookup.get((b, m), 0),
                 "latent_net_sentiment": _r(latent[b, j], 6),
             }
@@ -314,9 +319,9 @@ def roi_truth(world: World, mentions: pl.DataFrame) -> dict:
                 "contacted": c,
                 "recovered_contacted": rc,
                 "recovered_uncontacted": ru,
-                "contacted_rate": _r(c / p if p else None, 4),
-                "recovery_rate_contacted": _r(rc / c if c else None, 4),
-                "recovery_rate_uncontacted": _r(ru / u if u else None, 4),
+                "contacted_rate": _share(c, p, 4),
+                "recovery_rate_contacted": _share(rc, c, 4),
+                "recovery_rate_uncontacted": _share(ru, u, 4),
                 "contacted_negative_posts": cposts,
                 "deleted_contacted_posts": dposts,
             }
@@ -344,7 +349,7 @@ def repeat_truth(world: World, mentions: pl.DataFrame) -> dict:
                 "repeat_complainers": authors,
                 "their_negatives": negatives,
                 "negatives": total,
-                "share_of_negative": _r(negatives / total if total else None, 6),
+                "share_of_negative": _share(negatives, total),
             }
     return out
 
@@ -455,7 +460,7 @@ def nps_truth(world: World, nps: pl.DataFrame, loaded: np.ndarray, target: np.nd
                 "promoters": pro,
                 "passives": pas,
                 "detractors": det,
-                "nps": _r(100 * (pro - det) / n if n else None, 6),
+                "nps": _share(100 * (pro - det), n),
                 "comments": {lab: int((labels == k).sum()) for k, lab in enumerate(cat.LABELS)},
                 "planted_expected_nps": _r(target[b, j], 4),
             }
