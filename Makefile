@@ -24,8 +24,8 @@ run: setup model manifest
 test: setup model manifest chromium
 	$(BIN)/pytest
 
-dev: setup manifest
-	DAGSTER_HOME=$(abspath $(HOME_DIR))/state/dagster WEBCARE_HOME=$(abspath $(HOME_DIR)) \
+dev: setup model manifest
+	DAGSTER_HOME=$$($(BIN)/webcare dagster-home --home $(HOME_DIR)) WEBCARE_HOME=$(abspath $(HOME_DIR)) \
 		$(BIN)/dagster dev -m orchestration.definitions
 
 lint: setup

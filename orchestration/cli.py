@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--months", metavar="FROM:TO", help="limit to these months, e.g. 2011-01:2011-12"
     )
+    home = commands.add_parser(
+        "dagster-home",
+        help="create and print the home's DAGSTER_HOME (for `make dev`)",
+        description="Create the Dagster instance folder of a home, with its concurrency "
+        "pool settings, and print its path.",
+    )
+    home.add_argument("--home", help="data home (default $WEBCARE_HOME or ./data)")
     ingest = commands.add_parser(
         "ingest",
         help="land third-party exports and load every month they touch",
@@ -78,6 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if parsed.command == "run":
         return commands.run(home=parsed.home, months=parsed.months)
+    if parsed.command == "dagster-home":
+        from orchestration.instance import instance_dir
+        from orchestration.settings import Settings
+
+        print(instance_dir(Settings.from_env(parsed.home)))
+        return 0
     return commands.ingest(
         source=parsed.source, fmt=parsed.format, paths=parsed.paths, home=parsed.home
     )

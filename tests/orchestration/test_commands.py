@@ -47,3 +47,10 @@ def test_ingest_refuses_an_unknown_format_and_a_missing_file(tmp_path, capsys):
     assert cli.main(["ingest", "--source", "mentions", "--format", "twcs", str(missing),
                      "--home", str(tmp_path)]) == 2  # fmt: skip
     assert f"no such file: {missing}" in capsys.readouterr().err
+
+
+def test_dagster_home_is_created_with_the_single_writer_pool(tmp_path, capsys):
+    assert cli.main(["dagster-home", "--home", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == str(tmp_path / "state" / "dagster")
+    assert "default_limit: 1" in (tmp_path / "state" / "dagster" / "dagster.yaml").read_text()
