@@ -24,8 +24,9 @@ run: setup model manifest
 test: setup model manifest chromium
 	$(BIN)/pytest
 
+# PATH: under `dagster dev` dagster-dbt re-parses the project with the `dbt` it finds on PATH.
 dev: setup model manifest
-	DAGSTER_HOME=$$($(BIN)/webcare dagster-home --home $(HOME_DIR)) WEBCARE_HOME=$(abspath $(HOME_DIR)) \
+	PATH=$(BIN):$$PATH DAGSTER_HOME=$$($(BIN)/webcare dagster-home --home $(HOME_DIR)) WEBCARE_HOME=$(abspath $(HOME_DIR)) \
 		$(BIN)/dagster dev -m orchestration.definitions
 
 lint: setup
