@@ -26,7 +26,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     from assets.serving import build_serving_assets
 
     partitions = monthly_partitions(settings)
-    project = dbt_project()
+    project = dbt_project(settings)
     assets = [
         *build_raw_assets(partitions),
         *build_sentiment_assets(partitions),

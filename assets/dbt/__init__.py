@@ -25,10 +25,26 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DUCKDB_PATH_ENV = "WEBCARE_DUCKDB_PATH"
 
 
-def dbt_project() -> DbtProject:
+@contextmanager
+def _warehouse_env(database: str) -> Iterator[None]:
+    # dagster-dbt passes os.environ to the dbt subprocess; scope the path to this call.
+    previous = os.environ.get(DUCKDB_PATH_ENV)
+    os.environ[DUCKDB_PATH_ENV] = database
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(DUCKDB_PATH_ENV, None)
+        else:
+            os.environ[DUCKDB_PATH_ENV] = previous
+
+
+def dbt_project(settings: Settings) -> DbtProject:
     """The dbt project; under `dagster dev` its manifest is re-parsed on load."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    project.prepare_if_dev()
+    # The profile names the warehouse through an environment variable, even to parse.
+    with _warehouse_env(settings.duckdb_path):
+        project.prepare_if_dev()
     return project
 
 
@@ -44,20 +60,6 @@ class WebcareDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """One asset group per dbt layer (staging, intermediate, marts)."""
         return dbt_resource_props["schema"]
-
-
-@contextmanager
-def _warehouse_env(database: str) -> Iterator[None]:
-    # dagster-dbt passes os.environ to the dbt subprocess; scope the path to this call.
-    previous = os.environ.get(DUCKDB_PATH_ENV)
-    os.environ[DUCKDB_PATH_ENV] = database
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(DUCKDB_PATH_ENV, None)
-        else:
-            os.environ[DUCKDB_PATH_ENV] = previous
 
 
 def dbt_vars(settings: Settings) -> dict[str, str]:
