@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.checks import build_asset_checks
+from assets.dbt import build_dbt_assets, dbt_project, dbt_resource, mart_asset_keys
+from assets.raw import build_raw_assets
+from assets.sentiment import build_sentiment_assets
+from assets.serving import build_serving_assets
 from orchestration.jobs import build_jobs
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
@@ -19,24 +24,19 @@ from orchestration.settings import Settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, job, schedule and sensor for one warehouse home."""
-    from assets.checks import build_asset_checks
-    from assets.dbt import build_dbt_assets, dbt_project, dbt_resource, mart_asset_keys
-    from assets.raw import build_raw_assets
-    from assets.sentiment import build_sentiment_assets
-    from assets.serving import build_serving_assets
-
     partitions = monthly_partitions(settings)
     project = dbt_project(settings)
+    marts = mart_asset_keys(project)
     assets = [
         *build_raw_assets(partitions),
         *build_sentiment_assets(partitions),
         build_dbt_assets(project),
-        *build_serving_assets(partitions, mart_asset_keys(project)),
+        *build_serving_assets(partitions, marts),
     ]
     jobs = build_jobs()
     return dg.Definitions(
         assets=assets,
-        asset_checks=build_asset_checks(partitions, mart_asset_keys(project)),
+        asset_checks=build_asset_checks(partitions, marts),
         jobs=list(jobs.values()),
         schedules=[build_monthly_schedule(jobs["monthly_research"], settings)],
         sensors=[build_landing_sensor(jobs["monthly_research"], jobs["load_reference"])],

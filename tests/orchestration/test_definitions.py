@@ -102,3 +102,18 @@ def test_dagster_definitions_validate_passes(tmp_path):
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "All code locations passed validation" in completed.stdout + completed.stderr
+
+
+def test_importing_the_definitions_is_free():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, orchestration.definitions; "
+        "print(sorted(m for m in ('torch', 'transformers', 'great_expectations') "
+        "if m in sys.modules))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert completed.stdout.strip() == "[]"
