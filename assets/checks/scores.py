@@ -10,15 +10,13 @@ import duckdb
 
 from assets.checks import _reading
 from assets.checks._running import GX_CHECK_NAME, asset_check, report, run_window, session
+from assets.sentiment.scoring import MENTION_SENTIMENT_KEY, NPS_COMMENT_SENTIMENT_KEY
 from expectations.window import MonthWindow
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import Settings
 
 if TYPE_CHECKING:
     import pandas as pd
-
-MENTION_SENTIMENT = dg.AssetKey(["scores", "mention_sentiment"])
-NPS_COMMENT_SENTIMENT = dg.AssetKey(["scores", "nps_comment_sentiment"])
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class ScoreTable:
 
 SCORE_TABLES = (
     ScoreTable(
-        MENTION_SENTIMENT,
+        MENTION_SENTIMENT_KEY,
         _reading.mention_scores,
         "expectations.suites.scores_mention_sentiment",
         "Great Expectations on scores.mention_sentiment: valid probabilities, "
@@ -41,7 +39,7 @@ SCORE_TABLES = (
         "not collapsed (warn).",
     ),
     ScoreTable(
-        NPS_COMMENT_SENTIMENT,
+        NPS_COMMENT_SENTIMENT_KEY,
         _reading.nps_comment_scores,
         "expectations.suites.scores_nps_comment_sentiment",
         "Great Expectations on scores.nps_comment_sentiment: valid probabilities, "
