@@ -41,14 +41,25 @@ class ModelWeightsError(RuntimeError):
     """A model file is missing, corrupted or does not match; the message says how to fix it."""
 
 
-def new_classifier(encoder_dir: Path) -> XLMRobertaForSequenceClassification:
-    """A 3-class XLM-R classifier on the converted encoder; the head is freshly initialised."""
+def new_classifier(
+    encoder_dir: Path, layers: int | None = None
+) -> XLMRobertaForSequenceClassification:
+    """A 3-class XLM-R classifier on the converted encoder; the head is freshly initialised.
+
+    `layers` keeps only the encoder's first `layers` transformer layers (all when None):
+    the default model is a shallower, faster e5-small (see MODEL_CARD.md).
+    """
     import torch
     from safetensors.torch import load_file
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
 
     settings = json.loads((Path(encoder_dir) / "config.json").read_text(encoding="utf-8"))
     settings.pop("architectures", None)
+    depth = int(settings["num_hidden_layers"])
+    if layers is not None:
+        if not 1 <= layers <= depth:
+            raise ModelWeightsError(f"cannot keep {layers} of the encoder's {depth} layers")
+        settings["num_hidden_layers"] = depth = layers
     config = XLMRobertaConfig(
         **settings,
         num_labels=len(LABELS),
@@ -61,9 +72,12 @@ def new_classifier(encoder_dir: Path) -> XLMRobertaForSequenceClassification:
     torch.manual_seed(0)
     model = XLMRobertaForSequenceClassification(config)
     encoder = load_file(str(Path(encoder_dir) / "model.safetensors"))
-    missing, unexpected = model.load_state_dict(
-        {f"roberta.{name}": tensor for name, tensor in encoder.items()}, strict=False
-    )
+    kept = {
+        f"roberta.{name}": tensor
+        for name, tensor in encoder.items()
+        if not name.startswith("encoder.layer.") or int(name.split(".")[2]) < depth
+    }
+    missing, unexpected = model.load_state_dict(kept, strict=False)
     if unexpected or any(not name.startswith("classifier.") for name in missing):
         raise ModelWeightsError(
             f"{encoder_dir}: encoder does not fit XLM-R (missing {missing}, unexpected "
@@ -100,6 +114,15 @@ def read_trained_weights(weights_file: Path = WEIGHTS_FILE) -> tuple[dict, dict[
     return tensors, metadata
 
 
+def trained_layers_count(metadata: dict[str, str]) -> int | None:
+    """Encoder depth the weights were trained for (``layers`` of the training config).
+
+    None (keep all layers) for files written before the depth was configurable.
+    """
+    config = json.loads(metadata.get("train_config", "{}"))
+    return int(config["layers"]) if config.get("layers") else None
+
+
 def default_model_dir(cache_dir: Path, weights_file: Path = WEIGHTS_FILE) -> Path:
     """Folder of the built default model for the current weights file (version in the name)."""
     return Path(cache_dir) / f"{DEFAULT_MODEL_NAME}-{_weights_digest(weights_file)[:12]}"
@@ -134,7 +157,7 @@ def check_built(model_dir: Path, verify: bool = False) -> dict[str, object]:
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
         raise ModelWeightsError(f"Sentiment model weights missing: {weights}. {REBUILD_HINT}")
-    # Hashing 470 MB on every load is slow on a busy 2-core machine; a file whose size
+    # Hashing ~430 MB on every load is slow on a busy 2-core machine; a file whose size
     # and modification time are as recorded at build time is hashed only when asked.
     unchanged = _stat(weights) == record.get("model_stat")
     if (verify or not unchanged) and sha256_file(weights) != record.get("model_sha256"):
@@ -169,7 +192,7 @@ def build_default_model(
             pass
     tensors, metadata = read_trained_weights(weights_file)
     encoder_dir = convert_e5(cache_dir)
-    model = new_classifier(encoder_dir)
+    model = new_classifier(encoder_dir, trained_layers_count(metadata))
     state = model.state_dict()
     for name, tensor in tensors.items():
         if name not in state or state[name].shape != tensor.shape:

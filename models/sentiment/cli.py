@@ -29,6 +29,7 @@ from models.sentiment.data import (
     split,
 )
 from models.sentiment.e5_convert import PACKED_SHA256, QUERY_PREFIX, ConversionError
+from models.sentiment.inference import DEFAULT_BATCH_SIZE
 
 CACHE_ENV = "WEBCARE_MODEL_CACHE_DIR"
 
@@ -64,6 +65,9 @@ def train_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=WEIGHTS_FILE, help="weights file to write")
     parser.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument(
+        "--layers", type=int, default=defaults.layers, help="encoder depth (first N of 12)"
+    )
     parser.add_argument("--trainable-layers", type=int, default=defaults.trainable_layers)
     parser.add_argument("--max-length", type=int, default=defaults.max_length)
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
@@ -92,6 +96,7 @@ def train_main(argv: list[str] | None = None) -> int:
         train_set = _subsample(train_set, args.limit, args.seed)
         heldout = _subsample(heldout, max(args.limit // 4, 20), args.seed)
     config = TrainConfig(
+        layers=args.layers,
         trainable_layers=args.trainable_layers,
         epochs=args.epochs,
         max_length=args.max_length,
@@ -100,7 +105,7 @@ def train_main(argv: list[str] | None = None) -> int:
         seed=args.seed,
     )
     try:
-        model, tokenizer = build_training_model(cache_dir, config.seed)
+        model, tokenizer = build_training_model(cache_dir, config.seed, config.layers)
     except ConversionError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -172,8 +177,23 @@ def eval_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label-map", default=None, help='JSON, e.g. {"LABEL_0": "negative"}')
     parser.add_argument("--by", choices=("language", "source"), default="language")
     parser.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--int8", action="store_true", help="int8 dynamic quantisation (CPU)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument(
+        "--int8",
+        dest="quantize",
+        action="store_const",
+        const=True,
+        default=None,
+        help="int8 dynamic quantisation (CPU; default for the default model, as in the asset)",
+    )
+    precision.add_argument(
+        "--fp32",
+        dest="quantize",
+        action="store_const",
+        const=False,
+        help="no quantisation (default for other models)",
+    )
     args = parser.parse_args(argv)
     if (args.file is None) == (not args.heldout):
         parser.error("give either FILE or --heldout")
@@ -187,7 +207,7 @@ def eval_main(argv: list[str] | None = None) -> int:
             data = read_labelled_csv(args.file)
         label_map = json.loads(args.label_map) if args.label_map else None
         model = SentimentModel.load(
-            args.model, args.cache_dir or default_cache_dir(), label_map, quantize=args.int8
+            args.model, args.cache_dir or default_cache_dir(), label_map, quantize=args.quantize
         )
     except (LabelledDataError, ModelWeightsError, ConversionError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
