@@ -14,6 +14,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from models.sentiment.inference import DEFAULT_BATCH_SIZE
+
 ENV_PREFIX = "WEBCARE_"
 DEFAULT_HOME = Path("data")
 DEFAULT_MODEL_CACHE = Path(".cache") / "models"
@@ -76,8 +78,16 @@ class Settings(dg.ConfigurableResource):
         description="Model label -> negative/neutral/positive, for third-party models "
         "whose labels are named otherwise (e.g. {'LABEL_0': 'negative'}).",
     )
+    sentiment_int8: bool | None = Field(
+        default=None,
+        description="Int8 dynamic quantisation on CPU. Unset: on for the default model "
+        "(within 1 point of fp32, about 1.5x faster; MODEL_CARD.md), off for other models; "
+        "check another model with `webcare eval-sentiment --int8` before turning it on.",
+    )
     model_cache_dir: str = Field(description="Where the default model is built and cached.")
-    scoring_batch_size: int = Field(default=64, description="Texts per inference batch.")
+    scoring_batch_size: int = Field(
+        default=DEFAULT_BATCH_SIZE, description="Texts per inference batch."
+    )
     volume_anomaly_factor: float = Field(
         default=2.0,
         description="A brand-month whose volume falls outside the trailing twelve months' "

@@ -306,6 +306,7 @@ def load_model(settings: Settings) -> "SentimentModel":
         settings.sentiment_model,
         Path(settings.model_cache_dir),
         settings.sentiment_label_map or None,
+        quantize=settings.sentiment_int8,
     )
 
 

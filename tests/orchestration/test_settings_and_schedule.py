@@ -24,6 +24,15 @@ def test_settings_from_env_reads_prefixed_variables(tmp_path, monkeypatch):
     assert settings.landing_dir == str(tmp_path / "landing")
 
 
+def test_sentiment_int8_is_unset_unless_the_environment_says(tmp_path, monkeypatch):
+    monkeypatch.delenv("WEBCARE_SENTIMENT_INT8", raising=False)
+    assert Settings.from_env(tmp_path).sentiment_int8 is None
+    monkeypatch.setenv("WEBCARE_SENTIMENT_INT8", "false")
+    assert Settings.from_env(tmp_path).sentiment_int8 is False
+    monkeypatch.setenv("WEBCARE_SENTIMENT_INT8", "true")
+    assert Settings.from_env(tmp_path).sentiment_int8 is True
+
+
 def test_demo_key_is_created_once_and_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("WEBCARE_PSEUDONYMISATION_KEY", raising=False)
     first = Settings.from_env(tmp_path).pseudonymisation_key

@@ -37,7 +37,15 @@ def built_model_dir(model_cache_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def sentiment_model(built_model_dir: Path, model_cache_dir: Path):
-    """The real default model (webcare-e5-small-sentiment), loaded once."""
+    """The real default model (webcare-e5-small-sentiment) as the asset loads it (int8)."""
     from models.sentiment.inference import SentimentModel
 
     return SentimentModel.load("webcare-e5-small-sentiment", model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def sentiment_model_fp32(built_model_dir: Path, model_cache_dir: Path):
+    """The same default model without int8 quantisation."""
+    from models.sentiment.inference import SentimentModel
+
+    return SentimentModel.load("webcare-e5-small-sentiment", model_cache_dir, quantize=False)

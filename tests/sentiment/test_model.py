@@ -13,11 +13,14 @@ from models.sentiment.build import (
     ModelWeightsError,
     build_default_model,
     default_model_dir,
+    read_trained_weights,
+    trained_layers_count,
 )
-from models.sentiment.data import read_labelled_dir, split
+from models.sentiment.data import LabelledSet, read_labelled_dir, split
 from models.sentiment.inference import SentimentModel, label_matrix
 from models.sentiment.labels import LABELS
 from models.sentiment.metrics import sentiment_report
+from models.sentiment.train import TrainConfig
 
 from .conftest import require_shared_sentiment
 
@@ -34,12 +37,27 @@ NEGATIVE = [
     "Mijn pakket is weer niet bezorgd en niemand helpt me. Echt schandalig!",
 ]
 
-# Measured on this slice with the committed weights: accuracy en 0.875, nl 0.750 (the
-# full held-out figures are in MODEL_CARD.md); the bars sit a little below, so a rebuilt
-# or retrained model that is clearly worse fails.
-SLICE_MIN_ACCURACY = {"en": 0.85, "nl": 0.72}
-SLICE_MIN_MACRO_F1_ALL = 0.78
+# Measured on this slice with the committed weights, int8 as the asset scores: accuracy
+# en 0.840, nl 0.680, macro-F1 0.766 over both (fp32: 0.855, 0.690, 0.781; the full
+# held-out figures are in MODEL_CARD.md); the bars sit a little below, so a rebuilt or
+# retrained model that is clearly worse fails.
+SLICE_MIN_ACCURACY = {"en": 0.82, "nl": 0.65}
+SLICE_MIN_MACRO_F1_ALL = 0.74
 SLICE_SIZE = {"en": 200, "nl": 100}
+# Int8 vs fp32 on the whole held-out split: 97.4 % same labels, accuracy 0.3 points lower.
+INT8_MIN_AGREEMENT = 0.96
+# Largest probability change of a clear message between its batch and alone: 0.05.
+INT8_BATCH_TOLERANCE = 0.1
+
+
+def _heldout_slice() -> LabelledSet:
+    _train, heldout = split(read_labelled_dir(require_shared_sentiment()))
+    rows: list[int] = []
+    for language, size in SLICE_SIZE.items():
+        members = [i for i, lang in enumerate(heldout.languages) if lang == language]
+        step = max(len(members) // size, 1)
+        rows.extend(members[::step][:size])
+    return heldout.subset(rows)
 
 
 @pytest.mark.slow
@@ -51,12 +69,23 @@ def test_clear_customer_messages(sentiment_model: SentimentModel):
 
 
 @pytest.mark.slow
-def test_predict_keeps_input_order_and_handles_empty(sentiment_model: SentimentModel):
+def test_predict_keeps_input_order_and_handles_empty(sentiment_model_fp32: SentimentModel):
     texts = [NEGATIVE[0], "", POSITIVE[0], NEGATIVE[0] + " " * 3]
-    together = sentiment_model.predict(texts, batch_size=2)
-    alone = np.vstack([sentiment_model.predict([text]) for text in texts])
+    together = sentiment_model_fp32.predict(texts, batch_size=2)
+    alone = np.vstack([sentiment_model_fp32.predict([text]) for text in texts])
     assert np.allclose(together, alone, atol=1e-4)
-    assert sentiment_model.predict([]).shape == (0, 3)
+    assert sentiment_model_fp32.predict([]).shape == (0, 3)
+
+
+@pytest.mark.slow
+def test_int8_scores_depend_only_slightly_on_the_batch(sentiment_model: SentimentModel):
+    # Dynamic quantisation takes its activation scales from the whole batch, so a text's
+    # probabilities move a little with its batch-mates, never its label.
+    texts = POSITIVE + NEGATIVE
+    together = sentiment_model.predict(texts, batch_size=len(texts))
+    alone = np.vstack([sentiment_model.predict([text]) for text in texts])
+    assert np.abs(together - alone).max() < INT8_BATCH_TOLERANCE
+    assert (together.argmax(axis=1) == alone.argmax(axis=1)).all()
 
 
 @pytest.mark.slow
@@ -71,13 +100,7 @@ def test_progress_is_reported_per_batch(sentiment_model: SentimentModel):
 @pytest.mark.slow
 @pytest.mark.shared_data
 def test_accuracy_on_fixed_heldout_slice(sentiment_model: SentimentModel):
-    _train, heldout = split(read_labelled_dir(require_shared_sentiment()))
-    rows: list[int] = []
-    for language, size in SLICE_SIZE.items():
-        members = [i for i, lang in enumerate(heldout.languages) if lang == language]
-        step = max(len(members) // size, 1)
-        rows.extend(members[::step][:size])
-    data = heldout.subset(rows)
+    data = _heldout_slice()
     predicted = sentiment_model.predict(data.texts).argmax(axis=1).tolist()
     report = sentiment_report(data.labels, predicted, data.languages)
     for language, minimum in SLICE_MIN_ACCURACY.items():
@@ -86,9 +109,56 @@ def test_accuracy_on_fixed_heldout_slice(sentiment_model: SentimentModel):
 
 
 @pytest.mark.slow
-def test_version_names_the_weights(sentiment_model: SentimentModel):
-    assert sentiment_model.version.startswith(f"{DEFAULT_MODEL_NAME}@")
-    assert len(sentiment_model.version.split("@")[1]) == 12
+@pytest.mark.shared_data
+def test_int8_stays_within_a_point_of_fp32(
+    sentiment_model: SentimentModel, sentiment_model_fp32: SentimentModel
+):
+    _train, data = split(read_labelled_dir(require_shared_sentiment()))
+    int8 = sentiment_model.predict(data.texts).argmax(axis=1)
+    fp32 = sentiment_model_fp32.predict(data.texts).argmax(axis=1)
+    truth = np.array(data.labels)
+    assert np.mean(int8 == fp32) >= INT8_MIN_AGREEMENT
+    assert np.mean(int8 == truth) >= np.mean(fp32 == truth) - 0.01
+
+
+@pytest.mark.slow
+def test_int8_leaves_the_feed_forward_output_projections_in_fp32(
+    sentiment_model: SentimentModel,
+):
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+    from torch.nn import Linear
+
+    kinds = {
+        name: type(module)
+        for name, module in sentiment_model.model.named_modules()
+        if isinstance(module, (Linear, DynamicLinear))
+    }
+    layers = sentiment_model.model.config.num_hidden_layers
+    fp32 = sorted(name for name, kind in kinds.items() if kind is Linear)
+    assert fp32 == sorted(f"roberta.encoder.layer.{i}.output.dense" for i in range(layers))
+    assert kinds[f"roberta.encoder.layer.{layers - 1}.attention.output.dense"] is DynamicLinear
+    assert kinds["classifier.out_proj"] is DynamicLinear
+
+
+@pytest.mark.slow
+def test_version_names_the_weights_and_the_precision(
+    sentiment_model: SentimentModel, sentiment_model_fp32: SentimentModel
+):
+    assert sentiment_model_fp32.version.startswith(f"{DEFAULT_MODEL_NAME}@")
+    assert len(sentiment_model_fp32.version.split("@")[1]) == 12
+    assert sentiment_model.version == sentiment_model_fp32.version + "+int8"
+
+
+@pytest.mark.slow
+def test_built_model_has_the_depth_the_weights_were_trained_for(built_model_dir: Path):
+    import json
+
+    _tensors, metadata = read_trained_weights()
+    depth = trained_layers_count(metadata)
+    config = json.loads((built_model_dir / "config.json").read_text())
+    assert depth == TrainConfig().layers
+    assert config["num_hidden_layers"] == depth
+    assert trained_layers_count({}) is None  # files from before the depth was recorded
 
 
 def test_missing_weights_file_says_how_to_fix(tmp_path: Path):
