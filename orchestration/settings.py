@@ -81,7 +81,7 @@ class Settings(dg.ConfigurableResource):
     sentiment_int8: bool | None = Field(
         default=None,
         description="Int8 dynamic quantisation on CPU. Unset: on for the default model "
-        "(within 1 point of fp32, about 1.5x faster; MODEL_CARD.md), off for other models; "
+        "(within 1 point of fp32, 1.2-1.4x faster; MODEL_CARD.md), off for other models; "
         "check another model with `webcare eval-sentiment --int8` before turning it on.",
     )
     model_cache_dir: str = Field(description="Where the default model is built and cached.")

@@ -231,7 +231,7 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
 
     The feed-forward output projections (``*.output.dense`` after the GELU, not the
     attention's) stay fp32: their inputs have large outliers, which one dynamic scale
-    per tensor cannot hold. Quantising them too costs the default model 19 points of
+    per tensor cannot hold. Quantising them too costs the default model about 19 points of
     accuracy; leaving them out costs 0.3 points and keeps most of the speed (see
     MODEL_CARD.md). Activation scales are computed per batch, so a text's probabilities
     can move by a few hundredths with the batch it is scored in. Quantises `model` in
