@@ -74,35 +74,15 @@ truth.json keys (brand = brand key, month = ``YYYY-MM``, account = handle):
 
 from __future__ import annotations
 
-from pathlib import Path
 
+def __getattr__(name: str) -> object:
+    # `generate` is imported on first use, so importing the package (the CLI's argument
+    # parsing, the catalogue) does not load numpy and polars.
+    if name == "generate":
+        from orchestration.demo_data.generator import generate
 
-def generate(
-    landing_dir: Path,
-    truth_path: Path,
-    *,
-    seed: int = 42,
-    size: str = "default",
-    start: str = "2010-01",
-    months: int = 24,
-    reporting_timezone: str = "Europe/Amsterdam",
-) -> dict:
-    """Write the demo landing files under `landing_dir` and the truth to `truth_path`.
-
-    `size` is ``small`` (about 4,000 mentions), ``default`` (about 50,000) or
-    ``large`` (about 250,000) for 24 months. Returns the truth dict.
-    """
-    from orchestration.demo_data.generator import generate as _generate
-
-    return _generate(
-        landing_dir,
-        truth_path,
-        seed=seed,
-        size=size,
-        start=start,
-        months=months,
-        reporting_timezone=reporting_timezone,
-    )
+        return generate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["generate"]

@@ -105,7 +105,12 @@ def generate(
     months: int = 24,
     reporting_timezone: str = "Europe/Amsterdam",
 ) -> dict:
-    """Write the demo landing files and truth.json; return the truth (see the package docstring)."""
+    """Write the demo landing files under `landing_dir` and the truth to `truth_path`.
+
+    `size` is ``small`` (about 4,000 mentions), ``default`` (about 50,000) or
+    ``large`` (about 250,000) for 24 months. Returns the truth dict (layout and
+    guarantees: see the package docstring).
+    """
     if size not in cat.SIZES:
         raise DemoDataError(f"size must be one of {', '.join(cat.SIZES)}, got {size!r}")
     keys = month_list(start, months)
