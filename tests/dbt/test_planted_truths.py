@@ -14,12 +14,13 @@ sentiment model. Two kinds of checks:
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from collections import defaultdict
 
 import duckdb
 import pytest
+
+from .conftest import pearson
 
 pytestmark = pytest.mark.slow
 
@@ -46,14 +47,6 @@ def _query(con, sql: str) -> list[dict]:
 
 def _month(value) -> str:
     return value.strftime("%Y-%m")
-
-
-def _pearson(xs: list[float], ys: list[float]) -> float:
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    return sxy / math.sqrt(sxx * syy)
 
 
 def test_mentions_and_nps_per_brand_month_are_exact(warehouse, truth):
@@ -195,7 +188,7 @@ def test_measured_sentiment_follows_the_planted_sentiment(warehouse, truth):
             share = counts[label] / counts["mentions"]
             true_share = planted[brand][label] / planted[brand]["mentions"]
             assert abs(share - true_share) <= 0.10, (brand, label, share, true_share)
-    assert _pearson([m for m, _ in pairs], [t for _, t in pairs]) >= 0.8
+    assert pearson([m for m, _ in pairs], [t for _, t in pairs]) >= 0.8
 
 
 def test_the_crisis_and_only_the_crisis_raises_spike_alerts(warehouse, truth):
@@ -288,7 +281,7 @@ def test_sentiment_nps_correlation_has_the_planted_sign_and_size(all_months_corr
     ).fetchall()
     assert row["n_brand_months"] == len(pairs)
     assert row["pearson_r"] == pytest.approx(
-        _pearson([x for x, _ in pairs], [y for _, y in pairs]), abs=1e-9
+        pearson([x for x, _ in pairs], [y for _, y in pairs]), abs=1e-9
     )
 
 
