@@ -51,14 +51,7 @@ pairs as (
 {{ correlation_ctes('pairs', ['scope_type', 'scope', 'lag_months'], 'sentiment_value', 'nps') }},
 
 scopes as (
-    select distinct
-        'sector' as scope_type,
-        sector as scope
-    from monthly
-    union all
-    select
-        'all' as scope_type,
-        'all' as scope
+    {{ correlation_scopes('monthly') }}
 ),
 
 lags as (

@@ -132,14 +132,7 @@ lags as (
 ),
 
 scopes as (
-    select distinct
-        'sector' as scope_type,
-        sector as scope
-    from monthly
-    union all
-    select
-        'all' as scope_type,
-        'all' as scope
+    {{ correlation_scopes('monthly') }}
 ),
 
 series_keys as (
