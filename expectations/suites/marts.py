@@ -50,7 +50,7 @@ KEYS: Mapping[str, tuple[str, ...]] = {
     "dim_brands": (BRAND,),
     "dim_months": (MONTH,),
     "dim_webcare_accounts": ("account_key",),
-    "fct_inbound_messages": ("mention_key",),
+    "fct_inbound_messages": ("mention_key", "account_key"),
     "fct_negative_spike_alerts": (BRAND, "reporting_date"),
     "fct_sentiment_stock_correlation": ("correlation_id",),
     "fct_sentiment_nps_correlation": ("scope_type", "scope", "lag_months"),

@@ -175,7 +175,7 @@ def test_mart_grain_by_name_and_columns():
     assert marts.needs_spine("fct_sentiment_stock_monthly", columns)
     assert not marts.needs_spine("fct_negative_spike_alerts", [*columns, "reporting_date"])
     assert marts.key_of("fct_negative_spike_alerts", columns) == ("brand", "reporting_date")
-    assert marts.key_of("fct_inbound_messages", ["mention_key"]) == ("mention_key",)
+    assert marts.key_of("fct_inbound_messages", ["mention_key"]) == ("mention_key", "account_key")
     assert marts.key_of("fct_some_new_kpi", ["kpi_id"]) is None
 
 

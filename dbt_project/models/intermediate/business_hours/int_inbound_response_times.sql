@@ -1,5 +1,6 @@
 {#
-    Response clocks of every addressed inbound message:
+    Response clocks of every (inbound message, addressed account) pair of
+    int_inbound_first_responses:
     - first_response_minutes: calendar minutes to the first response;
     - first_response_business_minutes: the same interval counted only inside the
       addressed account's opening windows (a message that arrives after hours
@@ -33,6 +34,7 @@ windows as (
 business_overlaps as (
     select
         responses.mention_key,
+        responses.account_key,
         sum(
             {{ minutes_between(
                 'greatest(responses.created_at, windows.opens_at)',
@@ -45,7 +47,9 @@ business_overlaps as (
             responses.account_key = windows.account_key
             and responses.first_response_at > windows.opens_at
             and responses.created_at < windows.closes_at
-    group by responses.mention_key
+    group by
+        responses.mention_key,
+        responses.account_key
 ),
 
 clocked as (
@@ -64,20 +68,23 @@ clocked as (
     inner join accounts
         on responses.account_key = accounts.account_key
     left join business_overlaps
-        on responses.mention_key = business_overlaps.mention_key
+        on
+            responses.mention_key = business_overlaps.mention_key
+            and responses.account_key = business_overlaps.account_key
 ),
 
 final as (
     select
         mention_key,
+        account_key,
         platform,
         mention_id,
         brand,
+        mention_brand,
         author_id,
         created_at,
         reporting_month,
         sentiment_label,
-        account_key,
         addressed_via,
         first_response_key,
         first_response_account_key,

@@ -1,10 +1,23 @@
 {#
-    Inbound messages that address a brand account (a reply to one of the brand's
-    accounts, or a message naming its @handle), the account they address, and
-    their first response: the earliest brand reply by a non-bot account of the
-    same brand that is not flagged automated and not earlier than the message.
-    When a message both replies to an account and names handles, the account it
-    replies to wins; among named handles the first in the text wins.
+    Every (inbound message, addressed account) pair with the first response of the
+    account's brand (KPI_DEFINITIONS.md section 2). A message addresses every brand
+    account, of any brand, that it
+    - replies to ('reply'),
+    - names by @handle: the whole handle, any case, on the same platform ('handle'),
+    - was replied to by ('response'): the account's reply, automated or not, shows
+      that the message reached it.
+    When an account qualifies several ways, addressed_via is the first of reply,
+    handle, response.
+
+    A bot account qualifies through its reply only when the message addresses no
+    other account of the bot's brand: an auto-responder answers whatever reaches
+    the brand's desks, so counting it beside the desk the customer wrote to would
+    count every auto-answered message twice for the brand, while a message that
+    only a bot answered must still count (as unanswered).
+
+    Per row, brand is the addressed account's brand and the first response is the
+    earliest reply by a non-bot account of that brand that is not flagged automated
+    and not earlier than the message.
 #}
 with inbound as (
     select * from {{ ref('int_inbound_mentions') }}
@@ -15,20 +28,31 @@ accounts as (
         account_key,
         handle,
         platform,
-        brand
+        brand,
+        is_bot
     from {{ ref('int_webcare_accounts') }}
+    where brand is not null
+),
+
+replies as (
+    select
+        reply_key,
+        inbound_mention_key,
+        account_key,
+        brand,
+        created_at,
+        is_automated_reply
+    from {{ ref('int_brand_replies') }}
 ),
 
 replied_accounts as (
     select
-        inbound.mention_key,
-        accounts.account_key,
-        0 as handle_position,
+        mention_key,
+        replied_account_key as account_key,
+        1 as address_precedence,
         'reply' as addressed_via
     from inbound
-    inner join accounts
-        on inbound.replied_account_key = accounts.account_key and inbound.brand = accounts.brand
-    where inbound.is_reply_to_brand_account
+    where is_reply_to_brand_account
 ),
 
 handle_candidates as (
@@ -40,14 +64,14 @@ handle_candidates as (
         {{ dbt.position(dbt.concat(["'@'", "lower(accounts.handle)"]), "lower(inbound.mention_text)") }} as handle_position
     from inbound
     inner join accounts
-        on lower(inbound.platform) = lower(accounts.platform) and inbound.brand = accounts.brand
+        on lower(inbound.platform) = lower(accounts.platform)
 ),
 
 named_accounts as (
     select
         mention_key,
         account_key,
-        handle_position,
+        2 as address_precedence,
         'handle' as addressed_via
     from handle_candidates
     where
@@ -56,50 +80,104 @@ named_accounts as (
         and {{ regex_matches('lower(mention_text)', dbt.concat(["'(^|[^a-z0-9_])@'", "handle", "'($|[^a-z0-9_])'"])) }}
 ),
 
+responding_accounts as (
+    select distinct
+        replies.inbound_mention_key as mention_key,
+        replies.account_key,
+        accounts.brand,
+        accounts.is_bot
+    from replies
+    inner join accounts
+        on replies.account_key = accounts.account_key
+),
+
+desk_candidates as (
+    select * from replied_accounts
+    union all
+    select * from named_accounts
+    union all
+    select
+        mention_key,
+        account_key,
+        3 as address_precedence,
+        'response' as addressed_via
+    from responding_accounts
+    where not is_bot
+),
+
+desk_brands as (
+    select distinct
+        desk_candidates.mention_key,
+        accounts.brand
+    from desk_candidates
+    inner join accounts
+        on desk_candidates.account_key = accounts.account_key
+),
+
+bot_candidates as (
+    select
+        responding_accounts.mention_key,
+        responding_accounts.account_key,
+        3 as address_precedence,
+        'response' as addressed_via
+    from responding_accounts
+    left join desk_brands
+        on
+            responding_accounts.mention_key = desk_brands.mention_key
+            and responding_accounts.brand = desk_brands.brand
+    where responding_accounts.is_bot and desk_brands.mention_key is null
+),
+
 addressed_ranked as (
     select
-        *,
+        candidates.mention_key,
+        candidates.account_key,
+        candidates.addressed_via,
+        accounts.brand,
         row_number() over (
-            partition by mention_key
-            order by handle_position, account_key
+            partition by candidates.mention_key, candidates.account_key
+            order by candidates.address_precedence
         ) as address_rank
     from (
-        select * from replied_accounts
+        select * from desk_candidates
         union all
-        select * from named_accounts
+        select * from bot_candidates
     ) as candidates
+    inner join accounts
+        on candidates.account_key = accounts.account_key
 ),
 
 responses as (
     select
         inbound.mention_key,
+        replies.brand,
         replies.reply_key,
         replies.account_key as response_account_key,
         replies.created_at,
         row_number() over (
-            partition by inbound.mention_key
+            partition by inbound.mention_key, replies.brand
             order by replies.created_at, replies.reply_key
         ) as response_rank
     from inbound
-    inner join {{ ref('int_brand_replies') }} as replies
+    inner join replies
         on inbound.mention_key = replies.inbound_mention_key
     where
         not replies.is_automated_reply
-        and replies.brand = inbound.brand
         and replies.created_at >= inbound.created_at
 ),
 
 final as (
     select
         inbound.mention_key,
+        addressed_ranked.account_key,
         inbound.platform,
         inbound.mention_id,
-        inbound.brand,
+        addressed_ranked.brand,
+        inbound.brand as mention_brand,
         inbound.author_id,
         inbound.created_at,
         inbound.reporting_month,
         inbound.sentiment_label,
-        addressed_ranked.account_key,
         addressed_ranked.addressed_via,
         responses.reply_key as first_response_key,
         responses.response_account_key as first_response_account_key,
@@ -108,7 +186,10 @@ final as (
     inner join addressed_ranked
         on inbound.mention_key = addressed_ranked.mention_key and addressed_ranked.address_rank = 1
     left join responses
-        on inbound.mention_key = responses.mention_key and responses.response_rank = 1
+        on
+            addressed_ranked.mention_key = responses.mention_key
+            and addressed_ranked.brand = responses.brand
+            and responses.response_rank = 1
 )
 
 select * from final

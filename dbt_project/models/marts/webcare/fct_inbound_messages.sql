@@ -1,3 +1,8 @@
+{#
+    Detail of the webcare response KPIs: one row per inbound message and brand
+    account it addresses (a message addressing several accounts has a row for
+    each), with the first response of the account's brand and its clocks.
+#}
 with response_times as (
     select * from {{ ref('int_inbound_response_times') }}
 ),
@@ -28,16 +33,17 @@ replies as (
 final as (
     select
         response_times.mention_key,
+        response_times.account_key,
         response_times.platform,
         response_times.mention_id,
         response_times.brand,
+        response_times.mention_brand,
         response_times.author_id,
         response_times.created_at,
         response_times.reporting_month,
         response_times.sentiment_label,
         threads.thread_key,
         threads.thread_depth,
-        response_times.account_key,
         accounts.handle as account_handle,
         response_times.addressed_via,
         response_times.first_response_key,

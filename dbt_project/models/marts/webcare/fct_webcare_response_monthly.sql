@@ -1,3 +1,10 @@
+{#
+    Webcare response KPIs per brand and reporting month (KPI_DEFINITIONS.md
+    section 2). Inbound counts and clocks use the month of the inbound message and
+    count a message once per brand account it addresses (the brand is the
+    account's). Reply counts use the month of the reply, the month its cost is
+    incurred; personalisation is a share of the human (non-automated) replies.
+#}
 with spine as (
     select
         brand,
@@ -54,6 +61,7 @@ reply_counts as (
         reporting_month,
         count(*) as brand_replies,
         {{ count_if('is_automated_reply') }} as automated_replies,
+        {{ count_if('not is_automated_reply') }} as human_replies,
         {{ count_if('is_personalised') }} as personalised_replies
     from replies
     group by
@@ -79,8 +87,9 @@ final as (
         {{ safe_divide('inbound_counts.answered_within_24h', 'inbound_counts.inbound_messages') }} as share_answered_within_24h,
         coalesce(reply_counts.brand_replies, 0) as brand_replies,
         coalesce(reply_counts.automated_replies, 0) as automated_replies,
+        coalesce(reply_counts.human_replies, 0) as human_replies,
         coalesce(reply_counts.personalised_replies, 0) as personalised_replies,
-        {{ safe_divide('reply_counts.personalised_replies', 'reply_counts.brand_replies') }} as personalisation_rate,
+        {{ safe_divide('reply_counts.personalised_replies', 'reply_counts.human_replies') }} as personalisation_rate,
         coalesce(accounts.webcare_accounts, 0) as webcare_accounts,
         coalesce(accounts.has_expectations_management, false) as has_expectations_management,
         {{ var('response_window_hours') }} as assumption_response_window_hours,
