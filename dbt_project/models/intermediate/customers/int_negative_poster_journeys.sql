@@ -1,13 +1,16 @@
 {#
     Poster journeys for the ROI proxies, one row per brand x month x author with a
     negative inbound message in that month:
-    - contacted: a brand reply answered one of those negative messages; the
-      journey starts at the first such reply;
+    - contacted: a human reply of the brand answered one of those negative
+      messages; replies by bot accounts or flagged automated are not contact (as
+      in the response KPIs), nor are replies by another brand's accounts or
+      replies earlier than the message. The journey starts at the first such reply;
     - not contacted: the journey starts at the author's first negative message of
       the month (the comparison group);
     - recovered: the author's next inbound message about the brand after the
       journey start, within var recovery_window_days, is positive.
-    Post-level counts for the deletion rate come along.
+    Post-level counts for the deletion rate come along: a contacted post counts as
+    deleted only when its deletion follows its first human reply.
 #}
 with inbound as (
     select
@@ -22,12 +25,13 @@ with inbound as (
     from {{ ref('int_inbound_mentions') }}
 ),
 
-first_replies as (
+human_replies as (
     select
         inbound_mention_key,
-        min(created_at) as first_reply_at
+        brand,
+        created_at
     from {{ ref('int_brand_replies') }}
-    group by inbound_mention_key
+    where not is_automated_reply
 ),
 
 deletion_reporting as (
@@ -43,11 +47,21 @@ negative_posts as (
         inbound.mention_key,
         inbound.created_at,
         inbound.deleted_at,
-        first_replies.first_reply_at
+        min(human_replies.created_at) as first_reply_at
     from inbound
-    left join first_replies
-        on inbound.mention_key = first_replies.inbound_mention_key
+    left join human_replies
+        on
+            inbound.mention_key = human_replies.inbound_mention_key
+            and inbound.brand = human_replies.brand
+            and inbound.created_at <= human_replies.created_at
     where inbound.is_negative
+    group by
+        inbound.brand,
+        inbound.reporting_month,
+        inbound.author_id,
+        inbound.mention_key,
+        inbound.created_at,
+        inbound.deleted_at
 ),
 
 posters as (
@@ -59,7 +73,7 @@ posters as (
         min(created_at) as first_negative_at,
         min(first_reply_at) as contacted_at,
         {{ count_if('first_reply_at is not null') }} as contacted_negative_posts,
-        {{ count_if('first_reply_at is not null and deleted_at is not null') }} as deleted_contacted_negative_posts
+        {{ count_if('deleted_at > first_reply_at') }} as deleted_contacted_negative_posts
     from negative_posts
     group by
         brand,

@@ -1,3 +1,10 @@
+{#
+    ROI proxies per brand and reporting month (KPI_DEFINITIONS.md section 7). The
+    poster counts and rates use the month of the negative messages; reply counts
+    and the cost use the month of the reply, the month the cost is incurred. Only
+    human replies are contact and cost: bot and automated replies are counted in
+    automated_replies beside them.
+#}
 with spine as (
     select
         brand,
@@ -21,7 +28,9 @@ replies as (
     select
         brand,
         reporting_month,
-        count(*) as brand_replies
+        count(*) as brand_replies,
+        {{ count_if('is_automated_reply') }} as automated_replies,
+        {{ count_if('not is_automated_reply') }} as human_replies
     from {{ ref('int_brand_replies') }}
     group by
         brand,
@@ -75,7 +84,9 @@ rates as (
                     'journey_counts.contacted_negative_posts'
                 ) }}
         end as deletion_rate,
-        coalesce(replies.brand_replies, 0) as brand_replies
+        coalesce(replies.brand_replies, 0) as brand_replies,
+        coalesce(replies.automated_replies, 0) as automated_replies,
+        coalesce(replies.human_replies, 0) as human_replies
     from spine
     left join brands
         on spine.brand = brands.brand
@@ -92,7 +103,7 @@ valued as (
         (recovery_rate_contacted - recovery_rate_uncontacted)
         * contacted_negative_posters
         * {{ var('customer_annual_value') }} as estimated_value_protected,
-        brand_replies * {{ var('cost_per_reply') }} as webcare_cost
+        human_replies * {{ var('cost_per_reply') }} as webcare_cost
     from rates
 ),
 
@@ -116,6 +127,8 @@ final as (
         deletion_rate,
         estimated_value_protected,
         brand_replies,
+        automated_replies,
+        human_replies,
         webcare_cost,
         {{ safe_divide('estimated_value_protected - webcare_cost', 'webcare_cost') }} as roi_proxy,
         {{ var('recovery_window_days') }} as assumption_recovery_window_days,
