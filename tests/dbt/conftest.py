@@ -70,9 +70,10 @@ class Mention:
 # fmt: off
 MENTIONS: list[Mention] = [
     # ---- bank_a, March 2011 (account BankA_Help: Mon-Fri 09:00-17:00, promise 60) ----
-    # Fri 16:00 CET; bot answers at once, a person on Mon 10:00 CET. Deleted later.
+    # Fri 16:00 CET; bot answers at once, a person on Mon 10:00 CET. Deleted on Saturday:
+    # after the bot's reply but before the human one, so not a deletion after contact.
     Mention("a1", "2011-03-04 15:00", "p_a1", False, "@BankA_Help my card is blocked", "bank_a",
-            label="negative", deleted_at="2011-03-08 12:00"),
+            label="negative", deleted_at="2011-03-05 12:00"),
     Mention("b1", "2011-03-04 15:00:30", "BankA_Bot", True,
             "Thanks for your message, we will respond soon", "bank_a", "a1"),
     Mention("h1", "2011-03-07 09:00", "BankA_Help", True,
@@ -104,9 +105,10 @@ MENTIONS: list[Mention] = [
             "bank_a", "a7", is_automated=True),
     Mention("h6", "2011-03-21 08:20", "BankA_Help", True, "Yes, from 9 to 5. Groet, Diane",
             "bank_a", "a7"),
-    # Tue 10:00 CET, answered after 40 minutes; the poster turns positive three days later.
+    # Tue 10:00 CET, answered after 40 minutes, deleted the next day; the poster turns
+    # positive three days later.
     Mention("a12", "2011-03-22 09:00", "p_a10", False, "@BankA_Help fees are far too high",
-            "bank_a", label="negative"),
+            "bank_a", label="negative", deleted_at="2011-03-23 12:00"),
     Mention("h9", "2011-03-22 09:40", "BankA_Help", True, "We understand, DM us ^JV", "bank_a",
             "a12"),
     Mention("a13", "2011-03-25 10:00", "p_a10", False, "bank a refunded me, thanks", "bank_a",
@@ -126,6 +128,13 @@ MENTIONS: list[Mention] = [
     Mention("a10", "2011-04-13 10:00", "p_a7", False, "@BankA_Help ok", "bank_a",
             label="neutral"),
     Mention("h8", "2011-04-13 10:10", "BankA_Help", True, "Can you DM us?", "bank_a", "a10"),
+    # Tue 10:00 CEST, names both banks (the loader's brand is the first named, bank_b):
+    # BankA_Help answers after 25 minutes, BankB after 70. One row for each account.
+    Mention("a14", "2011-04-19 08:00", "p_a11", False,
+            "@BankB @BankA_Help which of you has my transfer?", "bank_b", label="neutral"),
+    Mention("h10", "2011-04-19 08:25", "BankA_Help", True, "We are checking with Bank B ^JV",
+            "bank_a", "a14"),
+    Mention("r5", "2011-04-19 09:10", "BankB", True, "We have it, please DM us", "bank_b", "a14"),
     # ---- bank_b, March 2011 (account BankB: 24/7, no promise -> default 120) ----
     Mention("b1x", "2011-03-02 12:00", "p_b1", False, "@BankB I love the new app", "bank_b",
             label="positive"),
@@ -148,6 +157,11 @@ MENTIONS: list[Mention] = [
             ["p_r1", "p_r1", "p_r1", "p_s1", "p_s2", "p_s3", "p_s4", "p_s5", "p_s6", "p_s7"]
         )
     ],
+    # BankB's auto-reply (flagged automated) to the outage post s3: it shows s3 reached
+    # BankB ('response'), but it neither answers s3 nor contacts its poster.
+    Mention("r4", "2011-04-20 11:00:20", "BankB", True,
+            "Auto-reply: we know about the outage and are working on it", "bank_b", "s3",
+            is_automated=True),
     Mention("b7", "2011-04-21 10:00", "p_b5", False, "@BankB is the outage over?", "bank_b",
             label="neutral"),
     Mention("r3", "2011-04-21 10:50", "BankB", True, "Yes it is over. Excuses, -Tom", "bank_b",
@@ -167,6 +181,12 @@ MENTIONS: list[Mention] = [
             label="negative"),
     # Not scored yet: counts as a mention, not in the label counts.
     Mention("t5", "2011-04-09 12:00", "p_t4", False, "telA", "tel_a"),
+    # Sat 11:00 CEST, answers a tweet outside the data and names no handle: no brand from
+    # the loader; TelA_Care's reply 90 minutes later gives it its brand and its address.
+    Mention("t6", "2011-04-23 09:00", "p_t5", False, "still no answer about my contract", None,
+            "gone", label="neutral"),
+    Mention("q3", "2011-04-23 10:30", "TelA_Care", True,
+            "We hebben je een DM gestuurd. Groet, Diane", "tel_a", "t6"),
     # ---- no brand: not an inbound message of any brand ----
     Mention("x1", "2011-03-15 12:00", "p_x", False, "random thoughts", label="neutral"),
 ]

@@ -74,14 +74,15 @@ def test_sentiment_shares_net_sentiment_and_share_of_voice(fixture_build):
             "is_low_volume": False,
         },
     )
-    # bank_a April: a11, a8 positive; a10 neutral; a9 negative.
+    # bank_a April: a11, a8 positive; a10 neutral; a9 negative. a14 names both banks but is
+    # bank_b's (its single brand): sentiment counts a message once, for its own brand.
     _check(
         marts[("bank_a", APRIL)],
         {
             "mentions": 4,
             "net_sentiment": (2 - 1) / 3,
             "mean_sentiment_score": (2 * 0.75 - 0.80) / 4,
-            "share_of_voice": 4 / (4 + 13),
+            "share_of_voice": 4 / (4 + 14),
             "negative_share_of_voice": 1 / (1 + 11),
         },
     )
@@ -95,22 +96,23 @@ def test_sentiment_shares_net_sentiment_and_share_of_voice(fixture_build):
             "negative_share_of_voice": 0.2,
         },
     )
-    # bank_b April: b6 positive, b7 neutral, b5 + 10 outage messages negative.
+    # bank_b April: b6 positive, b7 and a14 neutral, b5 + 10 outage messages negative.
     _check(
         marts[("bank_b", APRIL)],
         {
-            "mentions": 13,
+            "mentions": 14,
             "positive": 1,
-            "neutral": 1,
+            "neutral": 2,
             "negative": 11,
             "net_sentiment": (1 - 11) / 12,
-            "mean_sentiment_score": (0.75 - 11 * 0.80) / 13,
-            "share_of_voice": 13 / 17,
+            "mean_sentiment_score": (0.75 - 11 * 0.80) / 14,
+            "share_of_voice": 14 / 18,
             "negative_share_of_voice": 11 / 12,
         },
     )
     # tel_a is alone in its sector; March has 2 mentions (low volume at min 3);
-    # April's t5 is not scored: it counts as a mention, not as a label.
+    # April's t5 is not scored: it counts as a mention, not as a label. t6 (neutral) is
+    # tel_a's through TelA_Care's reply.
     _check(
         marts[("tel_a", MARCH)],
         {"mentions": 2, "net_sentiment": 0.0, "share_of_voice": 1.0, "is_low_volume": True},
@@ -118,30 +120,32 @@ def test_sentiment_shares_net_sentiment_and_share_of_voice(fixture_build):
     _check(
         marts[("tel_a", APRIL)],
         {
-            "mentions": 3,
-            "scored_mentions": 2,
-            "share_positive": 1 / 3,
-            "share_negative": 1 / 3,
-            "mean_sentiment_score": (0.75 - 0.80) / 2,
+            "mentions": 4,
+            "scored_mentions": 3,
+            "share_positive": 1 / 4,
+            "share_negative": 1 / 4,
+            "net_sentiment": 0.0,
+            "mean_sentiment_score": (0.75 - 0.80) / 3,
             "is_low_volume": False,
         },
     )
 
 
 def test_inbound_messages_first_response_clocks(fixture_build):
-    rows = {
-        r["mention_id"]: r for r in _rows(fixture_build, "select * from marts.fct_inbound_messages")
+    """One row per inbound message and addressed account (mention_id, account_handle)."""
+    mart = _rows(fixture_build, "select * from marts.fct_inbound_messages")
+    pairs = {(r["mention_id"], r["account_handle"]): r for r in mart}
+    assert len(pairs) == len(mart)
+    # Not addressed to an account: a5, a11, a13, b4, b5, b6, the outage posts but s3, t3,
+    # t5, x1. a14 names two accounts; s3 (BankB's auto-reply) and t6 (TelA_Care's reply)
+    # are addressed only through a reply to them.
+    assert set(pairs) == {
+        *[(m, "BankA_Help") for m in ("a1", "a2", "a3", "a4", "a6", "a7", "a12")],
+        *[(m, "BankA_Help") for m in ("a8", "a9", "a10", "a14")],
+        *[(m, "BankB") for m in ("b1x", "b2", "b3", "b7", "a14", "s3")],
+        *[(m, "TelA_Care") for m in ("t1", "t2", "t4", "t6")],
     }
-    # Not addressed to an account: a5, a11, a13, b4, b5, b6, the outage posts, t3, t5, x1.
-    assert set(rows) == {"a1", "a2", "a3", "a4", "a6", "a7", "a12", "a8", "a9", "a10"} | {
-        "b1x",
-        "b2",
-        "b3",
-        "b7",
-        "t1",
-        "t2",
-        "t4",
-    }
+    rows = {mention: row for (mention, _), row in pairs.items() if mention != "a14"}
     # a1: Fri 16:00 CET -> h1 Mon 10:00 CET (the bot's b1 does not count):
     # 66 h calendar; business 16:00-17:00 Fri + 09:00-10:00 Mon.
     _check(
@@ -214,6 +218,69 @@ def test_inbound_messages_first_response_clocks(fixture_build):
             rows[unanswered],
             {"is_answered": False, "first_response_minutes": None, "is_within_promise": False},
         )
+    # a14 (bank_b's message, Tue 10:00 CEST) names BankB and BankA_Help: a row per account,
+    # each with its own brand and that brand's first reply. BankA_Help's h10 after 25
+    # minutes, inside its opening hours (promise 60 business minutes); BankB's r5 after 70
+    # (24/7, default promise 120 calendar minutes).
+    common = {"mention_brand": "bank_b", "addressed_via": "handle", "is_answered": True}
+    _check(
+        pairs[("a14", "BankA_Help")],
+        {
+            **common,
+            "brand": "bank_a",
+            "account_key": "twitter:banka_help",
+            "first_response_key": "twitter:h10",
+            "first_response_minutes": 25.0,
+            "first_response_business_minutes": 25.0,
+            "is_within_promise": True,
+            "is_answered_within_1h": True,
+            "is_first_response_personalised": True,
+        },
+    )
+    _check(
+        pairs[("a14", "BankB")],
+        {
+            **common,
+            "brand": "bank_b",
+            "account_key": "twitter:bankb",
+            "first_response_key": "twitter:r5",
+            "first_response_minutes": 70.0,
+            "first_response_business_minutes": 70.0,
+            "is_within_promise": True,
+            "is_answered_within_1h": False,
+            "is_first_response_personalised": False,
+        },
+    )
+    # s3: BankB's flagged auto-reply addresses it, but is no response.
+    _check(
+        rows["s3"],
+        {
+            "brand": "bank_b",
+            "addressed_via": "response",
+            "first_response_key": None,
+            "is_answered": False,
+            "is_within_promise": False,
+        },
+    )
+    # t6 answers a tweet outside the data and names no handle: TelA_Care's q3 addresses and
+    # answers it after 90 minutes, all inside 08:00-20:00; promise 30 missed.
+    _check(
+        rows["t6"],
+        {
+            "brand": "tel_a",
+            "mention_brand": "tel_a",
+            "addressed_via": "response",
+            "thread_key": "twitter:t6",
+            "thread_depth": 0,
+            "first_response_key": "twitter:q3",
+            "first_response_minutes": 90.0,
+            "first_response_business_minutes": 90.0,
+            "promised_response_minutes": 30,
+            "is_within_promise": False,
+            "is_answered_within_1h": False,
+            "is_answered_within_24h": True,
+        },
+    )
 
 
 def test_webcare_response_monthly(fixture_build):
@@ -223,7 +290,7 @@ def test_webcare_response_monthly(fixture_build):
     # = 5.5: 1160 + 0.5 x (3960 - 1160). Business 120, 30, 0, 60, 20, 40: median (30 + 40) / 2.
     # Promise 60 business minutes kept by a2, a3, a6, a7, a12.
     # Replies in March: b1 (bot), h1, h2, h3, h4, h5 (automated), h6, h9; signed: h1 ^JV,
-    # h2 /Suzanne, h4 -AB, h6 "Groet, Diane", h9 ^JV.
+    # h2 /Suzanne, h4 -AB, h6 "Groet, Diane", h9 ^JV: 5 of the 6 human replies.
     _check(
         marts[("bank_a", MARCH)],
         {
@@ -239,21 +306,28 @@ def test_webcare_response_monthly(fixture_build):
             "share_answered_within_24h": 5 / 7,
             "brand_replies": 8,
             "automated_replies": 2,
+            "human_replies": 6,
             "personalised_replies": 5,
-            "personalisation_rate": 5 / 8,
+            "personalisation_rate": 5 / 6,
             "has_expectations_management": True,
         },
     )
-    # bank_a April: a8 unanswered, a9 4920 (outside 72 h), a10 10 minutes.
+    # bank_a April: a8 unanswered, a9 4920 (outside 72 h), a10 10 minutes, and bank_b's
+    # a14, which names BankA_Help too: 25 minutes. Sorted 10, 25, 4920: median 25, p90 at
+    # rank 1 + 0.9 x 2 = 2.8. Promise (60 business minutes) kept by a10 and a14.
+    # Replies h7 ^MK, h8 unsigned, h10 ^JV.
     _check(
         marts[("bank_a", APRIL)],
         {
-            "inbound_messages": 3,
-            "response_rate": 1 / 3,
-            "median_first_response_minutes": (10 + 4920) / 2,
-            "p90_first_response_minutes": 10 + 0.9 * (4920 - 10),
-            "sla_attainment": 1 / 3,
-            "personalisation_rate": 1 / 2,
+            "inbound_messages": 4,
+            "answered_messages": 3,
+            "response_rate": 2 / 4,
+            "median_first_response_minutes": 25.0,
+            "p90_first_response_minutes": 25 + 0.8 * (4920 - 25),
+            "sla_attainment": 2 / 4,
+            "share_answered_within_1h": 2 / 4,
+            "brand_replies": 3,
+            "personalisation_rate": 2 / 3,
         },
     )
     # bank_b March (24/7, promise 120): b1x 20, b2 180, b3 unanswered.
@@ -269,13 +343,22 @@ def test_webcare_response_monthly(fixture_build):
             "has_expectations_management": False,
         },
     )
+    # bank_b April: b7 50 minutes, a14 70 (its BankB row), s3 addressed by BankB's
+    # auto-reply only: unanswered. Replies r3 -Tom, r4 automated, r5 unsigned.
     _check(
         marts[("bank_b", APRIL)],
         {
-            "inbound_messages": 1,
-            "response_rate": 1.0,
-            "sla_attainment": 1.0,
-            "personalisation_rate": 1.0,
+            "inbound_messages": 3,
+            "answered_messages": 2,
+            "response_rate": 2 / 3,
+            "median_first_response_minutes": (50 + 70) / 2,
+            "sla_attainment": 2 / 3,
+            "share_answered_within_1h": 1 / 3,
+            "share_answered_within_24h": 2 / 3,
+            "brand_replies": 3,
+            "automated_replies": 1,
+            "human_replies": 2,
+            "personalisation_rate": 1 / 2,
         },
     )
     # tel_a March (promise 30): t1 780 / 120 business, t2 15 / 15.
@@ -288,16 +371,18 @@ def test_webcare_response_monthly(fixture_build):
             "share_answered_within_24h": 1.0,
         },
     )
-    # tel_a April: t4 unanswered, no replies at all.
+    # tel_a April: t4 unanswered; t6, addressed only by TelA_Care's reply q3 ("Groet,
+    # Diane"), answered after 90 minutes, beyond the promise of 30.
     _check(
         marts[("tel_a", APRIL)],
         {
-            "inbound_messages": 1,
-            "response_rate": 0.0,
-            "median_first_response_minutes": None,
+            "inbound_messages": 2,
+            "response_rate": 1 / 2,
+            "median_first_response_minutes": 90.0,
+            "median_first_response_business_minutes": 90.0,
             "sla_attainment": 0.0,
-            "brand_replies": 0,
-            "personalisation_rate": None,
+            "brand_replies": 1,
+            "personalisation_rate": 1.0,
         },
     )
 
@@ -480,13 +565,15 @@ def test_sentiment_and_share_price(fixture_build):
 
 def test_roi_proxies(fixture_build):
     marts = _by_brand_month(fixture_build, "fct_webcare_roi_monthly")
-    # bank_a March negative posters: p_a1 (a1, a4; a1 answered first by the bot, then
-    # next message a4 is negative: not recovered), p_a4 (a5, never answered, no later
-    # message), p_a10 (a12 answered by h9, next message a13 positive: recovered).
-    # a1 was deleted later; a12 was not. Replies: 8 x 4.0.
+    # bank_a March negative posters: p_a1 (a1, a4; the bot's b1 is no contact, the journey
+    # starts at h1 on Monday; next message a4 is negative: not recovered), p_a4 (a5, never
+    # answered, no later message), p_a10 (a12 answered by h9, next message a13 positive:
+    # recovered). a1 was deleted before h1 (after the bot's reply only): no deletion after
+    # contact; a12 was deleted after h9. Cost: the 6 human replies x 4.0; b1 and h5 are
+    # automated.
     uplift = 1 / 2 - 0 / 1
     value = uplift * 2 * 250
-    cost = 8 * 4.0
+    cost = 6 * 4.0
     _check(
         marts[("bank_a", MARCH)],
         {
@@ -500,6 +587,9 @@ def test_roi_proxies(fixture_build):
             "deleted_contacted_negative_posts": 1,
             "deletion_rate": 0.5,
             "estimated_value_protected": value,
+            "brand_replies": 8,
+            "automated_replies": 2,
+            "human_replies": 6,
             "webcare_cost": cost,
             "roi_proxy": (value - cost) / cost,
             "assumption_recovery_window_days": 30,
@@ -521,21 +611,30 @@ def test_roi_proxies(fixture_build):
         },
     )
     # bank_b April: p_b4 (b5, then b6 positive five days later) and the 8 outage posters,
-    # none contacted.
+    # none contacted: BankB's auto-reply r4 to p_s1's s3 is no contact. Cost: r3 and r5
+    # (a14, a neutral message); r4 costs nothing.
     _check(
         marts[("bank_b", APRIL)],
         {
             "negative_posters": 9,
+            "contacted_negative_posters": 0,
             "contacted_rate": 0.0,
             "recovery_rate_contacted": None,
             "recovery_rate_uncontacted": 1 / 9,
             "deletion_rate": None,
-            "webcare_cost": 4.0,
+            "brand_replies": 3,
+            "automated_replies": 1,
+            "human_replies": 2,
+            "webcare_cost": 8.0,
         },
     )
     # tel_a March: p_t1 answered by q1, next message t3 positive a week later.
     _check(marts[("tel_a", MARCH)], {"recovery_rate_contacted": 1.0, "deletion_rate": 0.0})
-    _check(marts[("tel_a", APRIL)], {"webcare_cost": 0.0, "roi_proxy": None})
+    # tel_a April: p_t3's t4 unanswered; q3 (to the neutral t6) costs 4.0; no value estimate.
+    _check(
+        marts[("tel_a", APRIL)],
+        {"negative_posters": 1, "contacted_rate": 0.0, "webcare_cost": 4.0, "roi_proxy": None},
+    )
 
 
 def test_negative_spike_alert(fixture_build):
@@ -597,13 +696,23 @@ def test_brand_benchmark(fixture_build):
         },
     )
     _check(marts[("bank_b", MARCH)], {"sector_rank_median_first_response_minutes": 1})
-    # bank_b April has no complaint ratio: no rank, and the median is bank_a's.
+    # bank_b April has no complaint ratio: no rank, and the median is bank_a's. Response
+    # KPIs follow the per-account grain: bank_a's April median is 25 minutes (a14 counts
+    # for it too) against bank_b's 60; response rates 2/4 and 2/3.
     _check(
         marts[("bank_b", APRIL)],
         {
             "sector_rank_complaint_to_online_ratio": None,
             "sector_median_complaint_to_online_ratio": 0.5,
+            "sector_median_median_first_response_minutes": (25 + 60) / 2,
+            "sector_rank_median_first_response_minutes": 2,
+            "sector_median_response_rate": (2 / 4 + 2 / 3) / 2,
+            "sector_rank_response_rate": 1,
         },
+    )
+    _check(
+        marts[("bank_a", APRIL)],
+        {"sector_rank_median_first_response_minutes": 1, "sector_rank_response_rate": 2},
     )
 
 
