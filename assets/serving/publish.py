@@ -2,11 +2,14 @@
 
 BI tools never read the live warehouse (it has one writer at a time and is
 rewritten by every run). They read ``<published_dir>/warehouse.duckdb`` and
-``<published_dir>/marts/<mart>.parquet``. Every file is first written under a
-temporary name in its final folder, flushed to disk, and only when *all* of
-them are complete are they moved into place with `os.replace`. On POSIX a
-rename never disturbs a process that already has the old file open: it keeps
-reading the old inode until it closes, and the next open sees the new file.
+``<published_dir>/marts/<mart>.parquet``. Every file is first written in the
+staging folder ``<published_dir>/.staging/`` (same file system, so a rename is
+atomic), flushed to disk, and only when *all* of them are complete are they
+moved into place with `os.replace`. On POSIX a rename never disturbs a process
+that already has the old file open: it keeps reading the old inode until it
+closes, and the next open sees the new file. Readers may glob
+``marts/*.parquet``: nothing but finished marts is ever in that folder (DuckDB's
+glob matches hidden files too, so a hidden temporary name there would not do).
 """
 
 import contextlib
@@ -27,13 +30,14 @@ PUBLISH_KEY = dg.AssetKey(["published", "warehouse_snapshot"])
 SNAPSHOT_FILE = "warehouse.duckdb"
 PARQUET_DIR = "marts"
 REPORT_DIR = "report"
+STAGING_DIR = ".staging"
 MARTS_SCHEMA = "marts"
 PUBLICATION_TABLE = "_publication"
 
-# Temporary files start with this prefix so a publish killed half-way (power
-# cut, SIGKILL) can be recognised and cleaned up by the next one. Hidden names
-# keep BI tools that glob ``marts/*.parquet`` from picking them up meanwhile.
-_TMP_PREFIX = ".publishing-"
+# Temporary files start with this prefix, in the staging folder, so a publish
+# killed half-way (power cut, SIGKILL) can be recognised and cleaned up by the
+# next one.
+_TMP_PREFIX = "publishing-"
 _SNAPSHOT_ALIAS = "publish_snapshot"
 # BI tools often bundle an older DuckDB driver (DBeaver, the JDBC and ODBC
 # drivers); a file in the newest storage format fails there with "created with
@@ -97,12 +101,14 @@ def publish_marts(
 
     published = Path(published_dir)
     pq_dir = parquet_dir(published)
+    staging = published / STAGING_DIR
     pq_dir.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(published, pq_dir)
+    staging.mkdir(exist_ok=True)
+    _remove_leftovers(staging)
 
     token = secrets.token_hex(6)
     final_snapshot = snapshot_path(published)
-    tmp_snapshot = published / f"{_TMP_PREFIX}{token}-{SNAPSHOT_FILE}"
+    tmp_snapshot = staging / f"{_TMP_PREFIX}{token}-{SNAPSHOT_FILE}"
     staged: list[tuple[Path, Path]] = []
     published_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     rows: dict[str, int] = {}
@@ -131,7 +137,7 @@ def publish_marts(
             [(m, rows[m], f"{PARQUET_DIR}/{m}.parquet", published_at) for m in marts],
         )
         for mart in marts:
-            tmp_parquet = pq_dir / f"{_TMP_PREFIX}{token}-{mart}.parquet"
+            tmp_parquet = staging / f"{_TMP_PREFIX}{token}-{mart}.parquet"
             staged.append((tmp_parquet, pq_dir / f"{mart}.parquet"))
             write_mart_parquet(conn, mart, tmp_parquet)
         conn.execute("commit")
@@ -233,12 +239,11 @@ def _require_tables(conn: duckdb.DuckDBPyConnection, marts: Sequence[str]) -> No
         )
 
 
-def _remove_leftovers(*folders: Path) -> None:
+def _remove_leftovers(staging: Path) -> None:
     # Publishes run one at a time (warehouse pool), so any temporary file found
     # now was left by a publish that died before it could clean up.
-    for folder in folders:
-        for leftover in folder.glob(f"{_TMP_PREFIX}*"):
-            leftover.unlink(missing_ok=True)
+    for leftover in staging.glob(f"{_TMP_PREFIX}*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _rollback_and_detach(conn: duckdb.DuckDBPyConnection) -> None:

@@ -278,9 +278,11 @@ def test_interrupted_publish_leaves_the_previous_publication_intact(
 def test_publish_cleans_leftovers_of_a_killed_publish_and_dropped_marts(settings: Settings) -> None:
     write_live_marts(settings, months=1)
     marts_dir = settings.published_path / "marts"
+    staging = settings.published_path / publish.STAGING_DIR
     marts_dir.mkdir(parents=True)
-    (settings.published_path / ".publishing-0123456789ab-warehouse.duckdb").write_bytes(b"half")
-    (marts_dir / ".publishing-0123456789ab-dim_brands.parquet").write_bytes(b"half")
+    staging.mkdir()
+    (staging / "publishing-0123456789ab-warehouse.duckdb").write_bytes(b"half")
+    (staging / "publishing-0123456789ab-dim_brands.parquet").write_bytes(b"half")
     (marts_dir / "fct_dropped_monthly.parquet").write_bytes(b"old mart")
 
     materialize_publish(settings)
@@ -288,6 +290,37 @@ def test_publish_cleans_leftovers_of_a_killed_publish_and_dropped_marts(settings
     assert sorted(p.name for p in settings.published_path.rglob("*") if p.is_file()) == sorted(
         ["warehouse.duckdb", *(f"{m}.parquet" for m in MARTS)]
     )
+
+
+def test_a_reader_globbing_the_parquet_folder_never_sees_a_staged_file(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At every step of a publish, DuckDB's glob of ``marts/*.parquet`` (which, unlike
+    Python's, matches hidden names) finds each mart once and nothing else."""
+    write_live_marts(settings, months=2)
+    materialize_publish(settings)
+    pattern = str(settings.published_path / "marts" / "*.parquet")
+    finished = sorted(f"{mart}.parquet" for mart in MARTS)
+    real_writer = publish.write_mart_parquet
+    globbed: list[list[str]] = []
+
+    def write_then_glob(conn, mart, path):
+        real_writer(conn, mart, path)
+        with duckdb.connect() as reader:
+            names = reader.execute("select file from glob(?)", [pattern]).fetchall()
+        globbed.append(sorted(Path(name).name for (name,) in names))
+
+    write_live_marts(settings, months=3)
+    monkeypatch.setattr(publish, "write_mart_parquet", write_then_glob)
+    materialize_publish(settings)
+
+    assert globbed == [finished] * len(MARTS)
+    with duckdb.connect() as reader:
+        rows = reader.execute(
+            "select count(*) from read_parquet(?)",
+            [str(settings.published_path / "marts" / "fct_sentiment_monthly*.parquet")],
+        ).fetchone()[0]
+    assert rows == 9
 
 
 def test_missing_mart_fails_naming_it_and_publishes_nothing(settings: Settings) -> None:
