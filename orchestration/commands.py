@@ -6,12 +6,15 @@ import json
 import shutil
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 
 from orchestration.instance import open_instance
+from orchestration.partitions import month_start
 from orchestration.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -45,19 +48,94 @@ def run(home: str | None = None, months: str | None = None) -> int:
     load = execute(defs, instance, "load_and_score", tags=range_tags(first, last))
     print_load_summary(settings, first, last)
     results = [load]
+    report_month = last
     if load.success:
+        report_month, why = choose_report_month(settings, first, last)
         print(
-            f"[2/2] Building, checking and publishing the marts (report month {last})", flush=True
+            f"[2/2] Building, checking and publishing the marts (report month {report_month}: "
+            f"{why})",
+            flush=True,
         )
-        results.append(execute(defs, instance, "publish_marts", partition_key=last))
+        results.append(execute(defs, instance, "publish_marts", partition_key=report_month))
     print_check_summary(results)
     failed = [result for result in results if not result.success]
     if failed:
         print_failures(failed)
         return 1
-    print_kpi_summary(settings, last)
-    print_outputs(settings, last)
+    print_kpi_summary(settings, report_month)
+    print_outputs(settings, report_month)
     return 0
+
+
+# The sources whose rows are events in time; share prices (trading days only) are
+# context and do not decide whether a month is complete.
+EVENT_TIMESTAMPS = {
+    "mentions": "created_at",
+    "complaints": "received_at",
+    "nps_responses": "answered_at",
+}
+
+
+def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str, str]:
+    """The month the report and the KPI summary show, and why, for a run of first..last.
+
+    Rule: the latest month of the run whose data is complete: every event source
+    (mentions, complaints, NPS answers) with rows in that month covers it to its
+    last day, i.e. has a row on or after that day (reporting time zone). When
+    mentions have landed the month must hold mentions, since most KPIs are
+    about them. An export that stops a few days into a month (the twcs corpus
+    ends on 3 December 2017) thus reports on the month before it, not on a
+    month of a handful of rows. When no month is complete: the run's last month.
+    """
+    zone = ZoneInfo(settings.reporting_timezone)
+    bounds = [month_start(first), month_start(last)]
+    ends: dict[str, date] = {}
+    months: dict[str, set[str]] = {}
+    with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
+        present = {
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        }
+        for source, column in EVENT_TIMESTAMPS.items():
+            if source not in present:
+                continue
+            found = conn.execute(
+                f"select strftime(partition_month, '%Y-%m'), max({column}) from raw.{source} "
+                "where partition_month between ? and ? group by partition_month",
+                bounds,
+            ).fetchall()
+            if found:
+                months[source] = {month for month, _ in found}
+                newest = max(newest for _, newest in found)
+                ends[source] = newest.replace(tzinfo=UTC).astimezone(zone).date()
+    if not ends:
+        return last, "the run's last month; it has no mentions, complaints or NPS answers"
+    candidates = months.get("mentions") or set().union(*months.values())
+    complete = [
+        month
+        for month in candidates
+        if all(_month_end(month) <= ends[source] for source in ends if month in months[source])
+    ]
+    if not complete:
+        return last, "the run's last month, although no month has complete data"
+    month = max(complete)
+    cut_short = [
+        f"{source} end on {end}"
+        for source, end in sorted(ends.items())
+        if end < _month_end(max(months[source]))
+    ]
+    reason = "the latest month with complete data"
+    if cut_short:
+        reason += f"; {', '.join(cut_short)}"
+    return month, reason
+
+
+def _month_end(month: str) -> date:
+    """The last day of ``YYYY-MM``."""
+    following = month_start(month).replace(day=28) + timedelta(days=4)
+    return following - timedelta(days=following.day)
 
 
 def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None) -> int:

@@ -136,12 +136,15 @@ def write_report(settings: Settings, month: str) -> Path:
     """Write the report for `month` (``YYYY-MM``) and return its path.
 
     Reads ``published/warehouse.duckdb`` read-only, or the live warehouse when
-    nothing has been published yet. The file is written under a temporary name
-    and renamed, so a reader never opens half a report.
+    nothing has been published yet. A month without mentions, complaints or NPS
+    answers raises `ReportError` instead of writing a page of "No data". The
+    file is written under a temporary name and renamed, so a reader never opens
+    half a report.
     """
     if not MONTH_PATTERN.match(month):
         raise ReportError(f"month must look like 2011-06 (YYYY-MM), got {month!r}")
     with _open_source(settings) as (conn, source):
+        _require_data(conn, month)
         data = read_report_data(conn, month_start(month), source)
     page = render_report(data)
     target = report_path(settings.published_dir, month)
@@ -187,7 +190,10 @@ def build_report_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefi
         """
         paths = []
         for month in context.partition_keys:
-            paths.append(write_report(settings, month))
+            try:
+                paths.append(write_report(settings, month))
+            except ReportError as error:
+                raise dg.Failure(description=f"report {month}: {error}") from error
             context.log.info(f"report for {month} written to {paths[-1]}")
         return dg.MaterializeResult(
             metadata={
@@ -249,6 +255,35 @@ def _open_source(settings: Settings) -> Iterator[tuple[duckdb.DuckDBPyConnection
         yield conn, source
     finally:
         conn.close()
+
+
+# Months a report can be about: the customer's voice (mentions, complaints, NPS
+# answers) was heard. Share prices alone do not make a report.
+_MONTHS_WITH_DATA = """
+    select reporting_month from marts.fct_sentiment_monthly where mentions > 0
+    union
+    select reporting_month from marts.fct_complaint_channels_monthly
+    where traditional_complaints > 0
+    union
+    select reporting_month from marts.fct_nps_monthly where responses > 0
+    order by reporting_month
+"""
+
+
+def months_with_data(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """``YYYY-MM`` of every month with mentions, complaints or NPS answers in the marts."""
+    return [month.strftime("%Y-%m") for (month,) in conn.execute(_MONTHS_WITH_DATA).fetchall()]
+
+
+def _require_data(conn: duckdb.DuckDBPyConnection, month: str) -> None:
+    available = months_with_data(conn)
+    if month in available:
+        return
+    held = f"{available[0]}..{available[-1]}" if available else "no month at all"
+    raise ReportError(
+        f"no mentions, complaints or NPS answers in {month}: nothing to report "
+        f"(the marts hold data for {held})"
+    )
 
 
 # Queries filter on the report month (first day) through the parameter `$month`.

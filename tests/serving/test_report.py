@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from PIL import Image
 
 from assets.serving import build_serving_assets, published_paths
-from assets.serving.report import main, write_report
+from assets.serving.report import main, read_report_data, render_report
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
@@ -244,8 +245,14 @@ def test_sections_without_data_say_so(home_settings: Settings, dbt_warehouse) ->
     assert "No listed brand has share prices" in stock["empty"]
     assert first.sections["nps"]["svgs"] == 1
 
-    # A month before any data: every section explains itself instead of failing.
-    empty = parse(write_report(home_settings, "2009-06"))
+    # A month before any data: every section explains itself instead of failing
+    # (`write_report` refuses such a month; the page itself must still hold up).
+    snapshot = published_paths(home_settings)["snapshot"]
+    with duckdb.connect(str(snapshot), read_only=True) as conn:
+        page = render_report(read_report_data(conn, date(2009, 6, 1), str(snapshot)))
+    empty_path = home_settings.home_path / "empty.html"
+    empty_path.write_text(page, encoding="utf-8")
+    empty = parse(empty_path)
     assert list(empty.sections) == SECTION_IDS
     for section_id, section in empty.sections.items():
         assert section["svgs"] == 0, section_id
@@ -273,6 +280,18 @@ def test_report_command_rejects_a_bad_month(
 ) -> None:
     assert main(["--month", "2011-13", "--home", home_settings.home]) == 2
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_report_command_refuses_a_month_without_data(
+    home_settings: Settings, dbt_warehouse, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publish(home_settings, dbt_warehouse.marts, dbt_warehouse.report_month)
+    capsys.readouterr()
+    assert main(["--month", "2009-06", "--home", home_settings.home]) == 2
+    error = capsys.readouterr().err
+    assert "no mentions, complaints or NPS answers in 2009-06" in error
+    assert f"the marts hold data for {dbt_warehouse.first_month}.." in error
+    assert not (published_paths(home_settings)["report"] / "2009-06.html").exists()
 
 
 def test_report_command_says_when_there_is_nothing_to_read(
