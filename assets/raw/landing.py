@@ -30,7 +30,9 @@ from orchestration.settings import PARTITIONED_SOURCES, SOURCES, Settings
 
 INDEX_FILE = "landing_index.json"
 # Bump when the way months are computed changes, so old caches are recomputed.
-INDEX_VERSION = 1
+# 2: date-only values start their day in the reporting time zone; unnamed
+# columns are ignored; a file with no datable row cannot be read.
+INDEX_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,11 @@ Rules (DATA_CONTRACTS.md):
   that happens twice in autumn is read as its *first* occurrence (still summer
   time, e.g. ``2010-10-31T02:30`` in Europe/Amsterdam is 00:30 UTC, not 01:30),
   so the same file always gives the same instants.
-- A date alone (``2010-03-18``) means local midnight of that day.
+- A date alone (``2010-03-18``, a CFPB ``2020/3/18``) is a calendar day, not an
+  instant: it is read as the start of that day in the *reporting* time zone,
+  so it stays on its day and in its month whatever the reporting zone is
+  (read in the source zone, 18 March would become 17 March in New York).
+  Where the clock jumps over midnight the day starts at the end of the jump.
 
 Results are naive `Datetime("us")` values holding UTC, as the warehouse stores them.
 """
@@ -73,6 +77,15 @@ def localise(naive: pl.Expr, timezone: str) -> pl.Expr:
     )
 
 
+def day_start(day: pl.Expr, timezone: str) -> pl.Expr:
+    """The first instant of each calendar day (a naive midnight) in `timezone`, as naive UTC.
+
+    Where the clock jumps forward over midnight (e.g. America/Santiago) the
+    day starts an hour later; a day the zone skipped entirely is null.
+    """
+    return pl.coalesce(localise(day, timezone), localise(day + pl.duration(hours=1), timezone))
+
+
 def _gap_error(label: str, value: pl.Expr, timezone: str) -> pl.Expr:
     return pl.format(
         "{}: '{}' does not exist in {} (the clock jumps forward over that hour)",
@@ -82,17 +95,29 @@ def _gap_error(label: str, value: pl.Expr, timezone: str) -> pl.Expr:
     )
 
 
-def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str) -> Parsed:
-    """ISO 8601 date-time (or date) to naive UTC; offset-less values are local in `timezone`.
+def _skipped_day_error(label: str, value: pl.Expr, timezone: str) -> pl.Expr:
+    return pl.format(
+        "{}: '{}' is a day {} skipped (the clock jumped over it)",
+        pl.lit(label),
+        shown(value),
+        pl.lit(timezone),
+    )
 
-    The work happens in stages (regex parts, then naive time and offset, then
-    the local-time conversion), each stored in a helper column, so the value
-    and its error reuse them instead of repeating the regex and time-zone work.
+
+def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str, *, date_timezone: str) -> Parsed:
+    """ISO 8601 date-time (or date) to naive UTC.
+
+    Offset-less date-times are local in `timezone` (the source's); a date
+    alone starts its day in `date_timezone` (the reporting zone, see the
+    module docstring). The work happens in stages (regex parts, then naive
+    time and offset, then the local-time conversion), each stored in a helper
+    column, so the value and its error reuse them instead of repeating the
+    regex and time-zone work.
     """
     name = value.meta.output_name()
     parts_column, naive_column = f"__iso_parts_{name}", f"__iso_naive_{name}"
     offset_column, offset_ok_column = f"__iso_offset_{name}", f"__iso_offset_ok_{name}"
-    local_column = f"__iso_local_{name}"
+    local_column, date_only_column = f"__iso_local_{name}", f"__iso_date_only_{name}"
 
     parts = pl.col(parts_column)
     part = {key: parts.struct.field(str(i + 1)) for i, key in enumerate(_ISO_PARTS)}
@@ -128,6 +153,7 @@ def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str) -> Parsed:
 
     naive = pl.col(naive_column)
     has_offset = pl.col(offset_column).is_not_null()
+    date_only = pl.col(date_only_column)
     local = pl.col(local_column)
     utc = (
         pl.when(~has_offset)
@@ -144,7 +170,11 @@ def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str) -> Parsed:
         .when(has_offset & ~pl.col(offset_ok_column))
         .then(pl.format("{}: offset in '{}' is out of range", pl.lit(label), shown(value)))
         .when(~has_offset & local.is_null())
-        .then(_gap_error(label, value, timezone))
+        .then(
+            pl.when(date_only)
+            .then(_skipped_day_error(label, value, date_timezone))
+            .otherwise(_gap_error(label, value, timezone))
+        )
     )
     stages = (
         (value.str.extract_groups(_ISO_PATTERN).alias(parts_column),),
@@ -154,8 +184,14 @@ def parse_iso_timestamp(value: pl.Expr, label: str, timezone: str) -> Parsed:
             ),
             offset_minutes.alias(offset_column),
             offset_ok.fill_null(False).alias(offset_ok_column),
+            (part["hour"].is_null() & offset.is_null()).alias(date_only_column),
         ),
-        (localise(naive, timezone).alias(local_column),),
+        (
+            pl.when(date_only)
+            .then(day_start(naive, date_timezone))
+            .otherwise(localise(naive, timezone))
+            .alias(local_column),
+        ),
     )
     return Parsed(utc, error, stages)
 
@@ -191,14 +227,17 @@ def parse_date(value: pl.Expr, label: str, formats: tuple[str, ...], described: 
 def parse_date_as_local_midnight(
     value: pl.Expr, label: str, formats: tuple[str, ...], described: str, timezone: str
 ) -> Parsed:
-    """A date without a time, read as local midnight in `timezone`, to naive UTC."""
+    """A date without a time, read as the start of that day in `timezone`, to naive UTC.
+
+    Pass the reporting time zone, so the date stays on its calendar day (module docstring).
+    """
     day = parse_date(value, label, formats, described)
-    utc = localise(day.value.cast(pl.Datetime("us")), timezone)
+    utc = day_start(day.value.cast(pl.Datetime("us")), timezone)
     error = (
         pl.when(day.error.is_not_null())
         .then(day.error)
         .when(utc.is_null())
-        .then(_gap_error(label, value, timezone))
+        .then(_skipped_day_error(label, value, timezone))
     )
     return Parsed(utc, error)
 

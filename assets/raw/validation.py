@@ -65,13 +65,15 @@ def validate(
 ) -> Validated:
     """Check every value of `canonical` against `schema`; see the module docstring."""
     columns = list(schema.columns) + list(adapter.hints)
-    overrides = adapter.parsers(source_timezone)
+    overrides = adapter.parsers(source_timezone, reporting_timezone)
     frame = canonical.frame.with_columns(_prepared(column) for column in columns)
 
     parsed_columns: list[tuple[Column, str, Parsed]] = []
     for column in columns:
         label = canonical.labels.get(column.name, column.name)
-        parser = overrides.get(column.name) or _default_parser(column, source_timezone)
+        parser = overrides.get(column.name) or _default_parser(
+            column, source_timezone, reporting_timezone
+        )
         parsed_columns.append((column, label, parser(pl.col(column.name), label)))
 
     # Helper columns first (stage by stage), then each value and error once, then
@@ -153,10 +155,13 @@ def _error(column: Column, label: str, parsed: Parsed) -> pl.Expr:
     return pl.when(~missing).then(parsed.error)
 
 
-def _default_parser(column: Column, source_timezone: str) -> Parser:
+def _default_parser(column: Column, source_timezone: str, reporting_timezone: str) -> Parser:
     kind = column.kind
     if kind is Kind.TIMESTAMP:
-        return lambda value, label: parse_iso_timestamp(value, label, source_timezone)
+        # A date alone starts its day in the reporting zone: it stays on its calendar day.
+        return lambda value, label: parse_iso_timestamp(
+            value, label, source_timezone, date_timezone=reporting_timezone
+        )
     if kind is Kind.DATE:
         return lambda value, label: parse_date(value, label, ("%Y-%m-%d",), "YYYY-MM-DD")
     if kind is Kind.CHOICE:

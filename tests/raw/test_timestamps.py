@@ -18,7 +18,7 @@ AMSTERDAM = "Europe/Amsterdam"
 
 
 def _iso(values: list[str], timezone: str = AMSTERDAM) -> list[tuple[datetime | None, str | None]]:
-    parsed = parse_iso_timestamp(pl.col("v"), "created_at", timezone)
+    parsed = parse_iso_timestamp(pl.col("v"), "created_at", timezone, date_timezone=timezone)
     return list(parsed.evaluate(pl.DataFrame({"v": values})).iter_rows())
 
 
@@ -108,3 +108,38 @@ def test_twitter_timestamp_and_cfpb_dates() -> None:
         None,
         "Date received: cannot parse '2020/13/1' as a date (YYYY/M/D or M/D/YYYY)",
     )
+
+
+def test_a_date_alone_starts_its_day_in_the_date_time_zone() -> None:
+    """Offset-less date-times stay in the source zone; a date alone starts in the other one."""
+    parsed = parse_iso_timestamp(
+        pl.col("v"), "answered_at", AMSTERDAM, date_timezone="America/Los_Angeles"
+    )
+    rows = parsed.evaluate(
+        pl.DataFrame({"v": ["2020-03-18", "2020-03-18T00:00", "2020-03-18Z"]})
+    ).rows()
+    assert rows == [
+        (datetime(2020, 3, 18, 7), None),
+        (datetime(2020, 3, 17, 23), None),
+        (datetime(2020, 3, 18), None),
+    ]
+
+
+def test_a_day_whose_midnight_is_skipped_starts_when_the_clock_resumes() -> None:
+    """Chile moved its clocks from 00:00 to 01:00 on 8 September 2019; Samoa skipped 30 Dec 2011."""
+    chile = parse_iso_timestamp(
+        pl.col("v"), "answered_at", AMSTERDAM, date_timezone="America/Santiago"
+    )
+    assert chile.evaluate(pl.DataFrame({"v": ["2019-09-07", "2019-09-08"]})).rows() == [
+        (datetime(2019, 9, 7, 4), None),
+        (datetime(2019, 9, 8, 4), None),
+    ]
+    samoa = parse_date_as_local_midnight(
+        pl.col("v"), "Date received", ("%Y/%m/%d",), "YYYY/M/D", "Pacific/Apia"
+    )
+    assert samoa.evaluate(pl.DataFrame({"v": ["2011/12/30"]})).rows() == [
+        (
+            None,
+            "Date received: '2011/12/30' is a day Pacific/Apia skipped (the clock jumped over it)",
+        )
+    ]

@@ -78,8 +78,12 @@ class Adapter:
         """Map a file onto the contract (strings only)."""
         raise NotImplementedError
 
-    def parsers(self, source_timezone: str) -> dict[str, Parser]:
-        """Parsers that replace the contract's default for some columns."""
+    def parsers(self, source_timezone: str, reporting_timezone: str) -> dict[str, Parser]:
+        """Parsers that replace the contract's default for some columns.
+
+        `source_timezone` reads date-times written without an offset;
+        `reporting_timezone` starts the day of a date written without a time.
+        """
         return {}
 
 

@@ -6,9 +6,10 @@ ID``, ...) and the older Kaggle copy in snake_case (``date_received``, ...,
 ``consumer_disputed?``). Headers are compared after normalisation, so both
 map the same way.
 
-- ``received_at``: ``Date received`` has no time, so it is local midnight of
-  that date in the source time zone. Dates are ``YYYY/M/D`` (unpadded),
-  ``M/D/YYYY`` or ``YYYY-MM-DD``.
+- ``received_at``: ``Date received`` has no time, so it is the start of that
+  day in the reporting time zone (it stays on its calendar day and month in
+  every reporting zone). Dates are ``YYYY/M/D`` (unpadded), ``M/D/YYYY`` or
+  ``YYYY-MM-DD``.
 - ``brand``: the company name mapped to a brand key (`cfpb_brand`); the name
   as written stays in ``extra``.
 - ``channel`` from ``Submitted via``: Phone -> phone, Email -> email, Postal
@@ -87,12 +88,12 @@ class CfpbAdapter(Adapter):
         labels = {target: by_name.get(name, target) for name, target in _MAPPED.items()}
         return Canonical(frame=frame, labels=labels)
 
-    def parsers(self, source_timezone: str) -> dict[str, Parser]:
-        """Dates without a time, read as local midnight."""
+    def parsers(self, source_timezone: str, reporting_timezone: str) -> dict[str, Parser]:
+        """Dates without a time, read as the start of the day in the reporting time zone."""
 
         def received_at(value: pl.Expr, label: str):
             return parse_date_as_local_midnight(
-                value, label, DATE_FORMATS, DATE_FORMATS_DESCRIBED, source_timezone
+                value, label, DATE_FORMATS, DATE_FORMATS_DESCRIBED, reporting_timezone
             )
 
         return {"received_at": received_at}

@@ -80,7 +80,7 @@ class DailyPricesAdapter(Adapter):
         canonical = assemble(frame, self.schema, values, extra)
         return Canonical(frame=canonical, labels=labels)
 
-    def parsers(self, source_timezone: str) -> dict[str, Parser]:
+    def parsers(self, source_timezone: str, reporting_timezone: str) -> dict[str, Parser]:
         """ISO dates, or US month/day/year."""
 
         def date(value: pl.Expr, label: str):

@@ -85,7 +85,7 @@ class TwcsAdapter(Adapter):
         }
         return Canonical(frame=canonical, labels=labels)
 
-    def parsers(self, source_timezone: str) -> dict[str, Parser]:
+    def parsers(self, source_timezone: str, reporting_timezone: str) -> dict[str, Parser]:
         """Twitter's own timestamp layout, which always carries an offset."""
 
         def created_at(value: pl.Expr, label: str):
