@@ -61,7 +61,17 @@ class Settings(dg.ConfigurableResource):
     )
     reject_threshold: float = Field(
         default=0.05,
-        description="A landing file with a larger share of rejected rows fails its asset.",
+        description="A landing file with a larger share of rejected rows fails its asset: "
+        "the share over the whole file, and over each month the file holds at least "
+        "reject_min_month_rows rows of.",
+    )
+    reject_min_month_rows: int = Field(
+        default=100,
+        description="A file's reject share within one month is checked only when the file has "
+        "at least this many rows in that month. Below it one bad line moves the share by more "
+        "than a point (1 of 2 rows is 50%), so a month that holds a few rows of a large export "
+        "would fail on noise; the whole-file share still covers those rows. At 100 rows and "
+        "the default 5% threshold a month fails from its sixth refused row.",
     )
     source_formats: dict[str, str] = Field(
         default_factory=dict,

@@ -67,13 +67,19 @@ def read_table(conn: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
 
 
 def reject_shares(
-    conn: duckdb.DuckDBPyConnection, source: str, table: str, window: MonthWindow | None
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    table: str,
+    window: MonthWindow | None,
+    min_month_rows: int = 0,
 ) -> pd.DataFrame:
     """Rows loaded and rejected per month of `window` (one row, month null, for a reference
     source).
 
     Columns: ``source``, ``partition_month``, ``rows_loaded``, ``rows_rejected``,
-    ``reject_share`` = rejected / (loaded + rejected).
+    ``reject_share`` = rejected / (loaded + rejected); null for a month with fewer than
+    `min_month_rows` rows, which is too small to be judged on its own (as the raw
+    asset does; settings.reject_min_month_rows).
     """
     require_tables(conn, table, "raw.rejected_rows")
     if window is None:
@@ -114,13 +120,16 @@ def reject_shares(
             months.partition_month,
             coalesce(loaded.n, 0) as rows_loaded,
             coalesce(rejected.n, 0) as rows_rejected,
-            rows_rejected / nullif(rows_loaded + rows_rejected, 0) as reject_share
+            case
+                when rows_loaded + rows_rejected >= greatest(?, 1)
+                    then rows_rejected / (rows_loaded + rows_rejected)
+            end as reject_share
         from months
         left join loaded using (partition_month)
         left join rejected using (partition_month)
         order by months.partition_month
         """,
-        [list(window.months), source, source],
+        [list(window.months), source, source, min_month_rows],
     ).df()
 
 

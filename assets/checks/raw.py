@@ -74,7 +74,9 @@ def _raw_check(raw: RawTable, partitions_def: dg.PartitionsDefinition) -> dg.Ass
                 frame = _reading.read_table(conn, raw.table)
             else:
                 frame = _reading.read_months(conn, raw.table, window)
-            shares = _reading.reject_shares(conn, raw.source, raw.table, window)
+            shares = _reading.reject_shares(
+                conn, raw.source, raw.table, window, settings.reject_min_month_rows
+            )
         gx = session(context, settings)
         label = window.label if window is not None else "all"
         if window is None:

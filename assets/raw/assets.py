@@ -8,7 +8,7 @@ nothing of that run is written.
 """
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -23,6 +23,7 @@ from assets.raw.loading import (
     prepare_month,
     prepare_reference,
 )
+from assets.raw.readers import is_landing_candidate
 from assets.raw.writer import read_reference_tables, replace_reference, write_partition
 from orchestration.partitions import month_start
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
@@ -169,6 +170,7 @@ def _prepare_reference(context: dg.AssetExecutionContext, source: str, settings:
         f"{source}: {batch.rows_loaded} rows from {len(batch.files)} file(s), "
         f"{batch.rows_rejected} refused, {batch.duplicates} exact duplicates loaded once"
     )
+    _log_notes(context, [batch])
     return batch
 
 
@@ -177,20 +179,29 @@ def materialise_months(
 ) -> dg.MaterializeResult:
     """Load every month of the run for `source`: parse and check all, then write month by month."""
     months = sorted(context.partition_keys)
-    reference = _read_reference(warehouse) if source == "mentions" else None
+    reference = _read_reference(warehouse, settings) if source == "mentions" else None
     index = index_landing(settings, [source], keep_parsed=True)
     parsed_files = ParsedFiles(settings, index)
     loaded_at = _now()
     batches: list[Batch] = []
     errors: list[Exception] = []
+    failed_whole: set[str] = set()
     for number, month in enumerate(months, start=1):
         try:
             batch = prepare_month(
                 source, month, index, parsed_files, settings, reference, loaded_at
             )
-        except (LandingFileError, RejectThresholdError) as error:
+        except LandingFileError as error:
             context.log.error(f"{source} {month}: {error}")
             errors.append(error)
+            continue
+        except RejectThresholdError as error:
+            # A file over the threshold as a whole fails each of its months: say it once.
+            left = error.without_files(failed_whole)
+            failed_whole.update(p.file for p in error.problems if p.whole_file)
+            if left is not None:
+                context.log.error(f"{source} {month}: {left}")
+                errors.append(left)
             continue
         batches.append(batch)
         context.log.info(
@@ -206,10 +217,23 @@ def materialise_months(
                 conn, source, month_start(batch.month), batch.tables[source], batch.rejected
             )
     context.log.info(f"{source}: wrote {len(batches)} month(s)")
+    _log_notes(context, batches)
     return dg.MaterializeResult(metadata=_metadata(batches))
 
 
-def _read_reference(warehouse: WarehouseResource) -> Reference:
+def _log_notes(context: dg.AssetExecutionContext, batches: list[Batch]) -> None:
+    """Log each note and warning of the batches once (a file touching many months has one)."""
+    for line in _unique(note for batch in batches for note in batch.notes):
+        context.log.warning(line)
+    for line in _unique(warning for batch in batches for warning in batch.warnings):
+        context.log.warning(line)
+
+
+def _unique(lines: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(lines))
+
+
+def _read_reference(warehouse: WarehouseResource, settings: Settings) -> Reference:
     with warehouse.connect() as conn:
         tables = read_reference_tables(conn)
     if tables is None:
@@ -219,7 +243,25 @@ def _read_reference(warehouse: WarehouseResource) -> Reference:
             "accounts keep their handles instead of being pseudonymised."
         )
     accounts, brands = tables
+    # The first write of any raw asset creates every raw table empty, so an
+    # empty reference table may only mean its asset has not run yet.
+    for source, table in (("webcare_accounts", accounts), ("brands", brands)):
+        if table.height == 0 and _has_landed_files(settings, source):
+            raise dg.Failure(
+                description=f"raw.{source} is empty but landing/{source}/ holds files: "
+                f"materialise raw/{source} before raw/mentions, so brand accounts keep their "
+                "handles instead of being pseudonymised."
+            )
     return Reference.from_tables(accounts, brands)
+
+
+def _has_landed_files(settings: Settings, source: str) -> bool:
+    folder = settings.landing_path / source
+    return folder.is_dir() and any(
+        is_landing_candidate(path)
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        for path in folder.rglob("*")
+    )
 
 
 def _failure(source: str, errors: list[Exception]) -> dg.Failure:
@@ -268,7 +310,7 @@ def _metadata(batches: list[Batch]) -> dict[str, object]:
         for batch in batches
     ]
     files = sorted({stats.file for batch in batches for stats in batch.files})
-    return {
+    metadata: dict[str, object] = {
         "rows_loaded": sum(batch.rows_loaded for batch in batches),
         "rows_rejected": sum(batch.rows_rejected for batch in batches),
         "duplicates_dropped": sum(batch.duplicates for batch in batches),
@@ -277,6 +319,13 @@ def _metadata(batches: list[Batch]) -> dict[str, object]:
         "per_month_counts": dg.MetadataValue.json(per_month),
         "files": dg.MetadataValue.json(files),
     }
+    notes = _unique(note for batch in batches for note in batch.notes)
+    if notes:
+        metadata["ignored_columns"] = dg.MetadataValue.json(notes)
+    warning_lines = _unique(warning for batch in batches for warning in batch.warnings)
+    if warning_lines:
+        metadata["warnings"] = dg.MetadataValue.json(warning_lines)
+    return metadata
 
 
 def _now() -> datetime:

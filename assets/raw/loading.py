@@ -3,9 +3,9 @@
 For a month of a partitioned source: gather the files touching it, look for
 duplicates over all their rows (in file and line order), keep the month's
 rows, enrich them, and collect the month's refused rows with the record as
-read. Before anything is written every file's share of refused rows in the
-month is checked against the threshold; a run with a file over it writes
-nothing.
+read. Before anything is written every file's share of refused rows is
+checked against the threshold (`check_threshold`); a run with a file over it
+writes nothing.
 """
 
 from __future__ import annotations
@@ -38,28 +38,47 @@ _SAMPLE_REJECTS = 20
 
 @dataclass
 class FileMonthStats:
-    """Counts for one file within one partition (or the whole reference table)."""
+    """Counts for one file within one partition (or the whole reference table).
+
+    `rows`/`rejected` count the file's rows in the partition; `file_rows` /
+    `file_rejected` count the whole file, every month of it, whichever months
+    a run loads.
+    """
 
     file: str
     rows: int = 0
     rejected: int = 0
     duplicates: int = 0
+    file_rows: int = 0
+    file_rejected: int = 0
 
     @property
     def rejected_share(self) -> float:
         """Refused rows / rows of the file in the partition."""
         return self.rejected / self.rows if self.rows else 0.0
 
+    @property
+    def file_rejected_share(self) -> float:
+        """Refused rows / rows of the whole file."""
+        return self.file_rejected / self.file_rows if self.file_rows else 0.0
+
 
 @dataclass
 class Batch:
-    """What one write replaces: the rows per table and the refused rows."""
+    """What one write replaces: the rows per table and the refused rows.
+
+    `notes` are lines for the user about what was read but not loaded (an
+    unnamed column); `warnings` say what the loaded data lacks (no reference
+    rows at all).
+    """
 
     source: str
     month: str | None
     tables: dict[str, pl.DataFrame]
     rejected: pl.DataFrame
     files: list[FileMonthStats] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows_loaded(self) -> int:
@@ -77,6 +96,21 @@ class Batch:
         return sum(stats.duplicates for stats in self.files)
 
 
+@dataclass(frozen=True)
+class ThresholdProblem:
+    """One file over the reject threshold: the line saying so and the refusals behind it.
+
+    `whole_file` is true when the whole file's share is over the threshold, so
+    every month the file touches fails the same way.
+    """
+
+    file: str
+    line: str
+    whole_file: bool
+    samples: tuple[dict[str, object], ...]
+    reasons: tuple[tuple[str, int], ...]
+
+
 class RejectThresholdError(Exception):
     """Files refused more than the allowed share of their rows; nothing was written.
 
@@ -84,10 +118,27 @@ class RejectThresholdError(Exception):
     see why without opening the warehouse.
     """
 
-    def __init__(self, message: str, samples: list[dict[str, object]], reasons: dict[str, int]):
-        super().__init__(message)
-        self.samples = samples
-        self.reasons = reasons
+    def __init__(self, source: str, problems: list[ThresholdProblem]):
+        self.source = source
+        self.problems = problems
+        self.samples = [sample for problem in problems for sample in problem.samples]
+        reasons: Counter[str] = Counter()
+        for problem in problems:
+            reasons.update(dict(problem.reasons))
+        self.reasons = dict(reasons.most_common())
+        super().__init__(
+            f"{source}: {len(problems)} file(s) refused more rows than allowed; "
+            "nothing was written.\n" + "\n".join(problem.line for problem in problems)
+        )
+
+    def without_files(self, files: set[str]) -> RejectThresholdError | None:
+        """This error less the whole-file problems of `files` (already reported); None if empty.
+
+        A file over the threshold as a whole fails every month it touches; a run
+        over many months says so once.
+        """
+        left = [p for p in self.problems if not (p.whole_file and p.file in files)]
+        return RejectThresholdError(self.source, left) if left else None
 
 
 class ParsedFiles:
@@ -148,11 +199,22 @@ def prepare_month(
             ),
         ]
     )
+    # The whole files' refusals (every month) decide the file share, whichever
+    # months this run loads.
+    file_rejected = pl.concat([_validation_rejects(parsed), conflicts]).sort(FILE, LINE)
     marked = marked.filter(in_month)
     conflicts = conflicts.join(marked.select(FILE, LINE), on=[FILE, LINE], how="semi")
     rejected = pl.concat([validation_rejects, conflicts]).sort(FILE, LINE)
-    stats = _file_stats(parsed, marked, validation_rejects, conflicts)
-    _check_threshold(source, month, stats, rejected, settings.reject_threshold)
+    stats = _file_stats(parsed, marked, validation_rejects, conflicts, file_rejected)
+    check_threshold(
+        source,
+        month,
+        stats,
+        rejected,
+        file_rejected,
+        settings.reject_threshold,
+        settings.reject_min_month_rows,
+    )
     rows = marked.filter(pl.col(KEEP))
 
     rows = _enrich(source, rows, reference, settings)
@@ -163,6 +225,7 @@ def prepare_month(
         tables=tables,
         rejected=_finish_rejected(source, rejected, parsed, first_day, loaded_at),
         files=stats,
+        notes=_notes(parsed),
     )
 
 
@@ -179,7 +242,72 @@ def prepare_reference(
     if source == "webcare_accounts":
         parsed = [_check_opening_hours(p) for p in parsed]
     marked, conflicts = _deduplicate(parsed, SCHEMAS[source])
-    validation_rejects = pl.concat(
+    validation_rejects = _validation_rejects(parsed)
+    rejected = pl.concat([validation_rejects, conflicts]).sort(FILE, LINE)
+    stats = _file_stats(parsed, marked, validation_rejects, conflicts, rejected)
+    check_threshold(
+        source,
+        None,
+        stats,
+        rejected,
+        rejected,
+        settings.reject_threshold,
+        settings.reject_min_month_rows,
+    )
+    rows = marked.filter(pl.col(KEEP))
+
+    tables: dict[str, pl.DataFrame] = {}
+    if source == "webcare_accounts":
+        # Without any file the frame has no contract columns to fill: the
+        # tables are written empty (`_finish_rows` takes their columns from TABLES).
+        if rows.height:
+            rows = rows.with_columns(
+                pl.col("is_bot").fill_null(False),
+                pl.col("timezone").fill_null(settings.source_timezone),
+            )
+            tables["webcare_account_opening_hours"] = _opening_hours_rows(rows, loaded_at)
+        else:
+            tables["webcare_account_opening_hours"] = _finish_rows(
+                "webcare_account_opening_hours", rows, loaded_at
+            )
+    tables[source] = _finish_rows(source, rows, loaded_at)
+    return Batch(
+        source=source,
+        month=None,
+        tables=tables,
+        rejected=_finish_rejected(source, rejected, parsed, None, loaded_at),
+        files=stats,
+        notes=_notes(parsed),
+        warnings=[] if rows.height else [_empty_reference_warning(source, bool(landed))],
+    )
+
+
+# What each reference source feeds: said when it is empty, so empty KPIs are not a mystery.
+_EMPTY_REFERENCE_EFFECTS = {
+    "webcare_accounts": "brand accounts are known only where an export marks them (twcs "
+    "inbound = False) and the response KPIs (first response times, promises kept) will be "
+    "empty",
+    "brands": "brands found in the data get sector 'unassigned' and no ticker, and the "
+    "share-price KPIs will be empty",
+}
+
+
+def _empty_reference_warning(source: str, files_landed: bool) -> str:
+    what = source.replace("_", " ")
+    if files_landed:
+        return (
+            f"no {what} loaded: the files under landing/{source}/ hold no rows, so raw.{source} "
+            f"is empty and {_EMPTY_REFERENCE_EFFECTS[source]}."
+        )
+    return (
+        f"no {what} landed: raw.{source} is empty, so {_EMPTY_REFERENCE_EFFECTS[source]}. "
+        f"Land them under landing/{source}/ to fill it."
+    )
+
+
+def _validation_rejects(parsed: list[ParsedFile]) -> pl.DataFrame:
+    """Every refused row of the files (all months), with the file."""
+    return pl.concat(
         [
             _empty_rejects(),
             *(
@@ -190,26 +318,11 @@ def prepare_reference(
             ),
         ]
     )
-    rejected = pl.concat([validation_rejects, conflicts]).sort(FILE, LINE)
-    stats = _file_stats(parsed, marked, validation_rejects, conflicts)
-    _check_threshold(source, None, stats, rejected, settings.reject_threshold)
-    rows = marked.filter(pl.col(KEEP))
 
-    tables: dict[str, pl.DataFrame] = {}
-    if source == "webcare_accounts":
-        rows = rows.with_columns(
-            pl.col("is_bot").fill_null(False),
-            pl.col("timezone").fill_null(settings.source_timezone),
-        )
-        tables["webcare_account_opening_hours"] = _opening_hours_rows(rows, loaded_at)
-    tables[source] = _finish_rows(source, rows, loaded_at)
-    return Batch(
-        source=source,
-        month=None,
-        tables=tables,
-        rejected=_finish_rejected(source, rejected, parsed, None, loaded_at),
-        files=stats,
-    )
+
+def _notes(parsed: list[ParsedFile]) -> list[str]:
+    """What the files held that is not loaded (unnamed columns), one line each."""
+    return [note for p in parsed for note in p.raw.ignored_notes()]
 
 
 def _deduplicate(
@@ -272,12 +385,19 @@ def _file_stats(
     valid: pl.DataFrame,
     validation_rejects: pl.DataFrame,
     conflicts: pl.DataFrame,
+    file_rejected: pl.DataFrame,
 ) -> list[FileMonthStats]:
-    """Per file: rows (valid + refused by validation), refused (+ conflicts), exact duplicates."""
+    """Per file: rows (valid + refused by validation), refused (+ conflicts), exact duplicates.
+
+    `valid`, `validation_rejects` and `conflicts` are the partition's; the
+    whole file's rows come from the parsed file and its refusals from
+    `file_rejected`.
+    """
     valid_counts = dict(valid.group_by(FILE).len().iter_rows())
     exact_counts = dict(valid.filter(pl.col(EXACT)).group_by(FILE).len().iter_rows())
     refused_counts = Counter(validation_rejects[FILE].to_list())
     conflict_counts = Counter(conflicts[FILE].to_list())
+    file_refused = Counter(file_rejected[FILE].to_list())
     return [
         FileMonthStats(
             file=p.relative_path,
@@ -285,43 +405,72 @@ def _file_stats(
             rejected=refused_counts.get(p.relative_path, 0)
             + conflict_counts.get(p.relative_path, 0),
             duplicates=exact_counts.get(p.relative_path, 0),
+            file_rows=p.rows.height + p.rejected.height,
+            file_rejected=file_refused.get(p.relative_path, 0),
         )
         for p in parsed
     ]
 
 
-def _check_threshold(
+def check_threshold(
     source: str,
     month: str | None,
     stats: list[FileMonthStats],
     rejected: pl.DataFrame,
+    file_rejected: pl.DataFrame,
     threshold: float,
+    min_month_rows: int,
 ) -> None:
-    over = [item for item in stats if item.rows and item.rejected_share > threshold]
-    if not over:
-        return
-    where = f" in {month}" if month else ""
-    lines = []
-    reasons: Counter[str] = Counter()
-    samples: list[dict[str, object]] = []
-    for item in over:
-        refused = rejected.filter(pl.col(FILE) == item.file)
-        file_reasons = Counter(_reason_kind(reason) for reason in refused[REASON].to_list())
-        reasons.update(file_reasons)
-        top = "; ".join(f"{count} x {kind}" for kind, count in file_reasons.most_common(3))
-        lines.append(
-            f"{item.file}: {item.rejected} of {item.rows} rows refused{where} "
-            f"({item.rejected_share:.1%}, threshold {threshold:.1%}); top reasons: {top}"
+    """Raise `RejectThresholdError` for every file that refused more than `threshold`.
+
+    A file fails when the share of its refused rows over the whole file is
+    above the threshold, or (partitioned sources) when its share within
+    `month` is, provided it has at least `min_month_rows` rows in that month:
+    a month holding two rows of a large export is not judged on them alone.
+    `rejected` holds the month's refusals, `file_rejected` the whole files'.
+    """
+    problems = []
+    for item in stats:
+        over_file = item.file_rows > 0 and item.file_rejected_share > threshold
+        month_checked = month is not None and item.rows >= min_month_rows
+        over_month = month_checked and item.rejected_share > threshold
+        if not (over_file or over_month):
+            continue
+        refused = (file_rejected if over_file else rejected).filter(pl.col(FILE) == item.file)
+        kinds = Counter(_reason_kind(reason) for reason in refused[REASON].to_list())
+        top = "; ".join(f"{count} x {kind}" for kind, count in kinds.most_common(3))
+        problems.append(
+            ThresholdProblem(
+                file=item.file,
+                line=f"{item.file}: {_shares(item, month, threshold, min_month_rows)}; "
+                f"top reasons: {top}",
+                whole_file=over_file,
+                samples=tuple(
+                    {"file": file, "line": line, "column": column, "reason": reason}
+                    for file, line, column, reason in refused.head(_SAMPLE_REJECTS).iter_rows()
+                ),
+                reasons=tuple(kinds.most_common()),
+            )
         )
-        samples.extend(
-            {"file": file, "line": line, "column": column, "reason": reason}
-            for file, line, column, reason in refused.head(_SAMPLE_REJECTS).iter_rows()
+    if problems:
+        raise RejectThresholdError(source, problems)
+
+
+def _shares(item: FileMonthStats, month: str | None, threshold: float, min_rows: int) -> str:
+    """Both figures and which one failed, e.g. ``2 of 20 rows refused in the whole file ...``."""
+    if month is None:
+        return (
+            f"{item.file_rejected:,} of {item.file_rows:,} rows refused "
+            f"({item.file_rejected_share:.1%}); over the {threshold:.1%} threshold"
         )
-    message = (
-        f"{source}: {len(over)} file(s) refused more rows than allowed; nothing was written.\n"
-        + "\n".join(lines)
+    over_file = item.file_rows > 0 and item.file_rejected_share > threshold
+    return (
+        f"{item.file_rejected:,} of {item.file_rows:,} rows refused in the whole file "
+        f"({item.file_rejected_share:.1%}), {item.rejected:,} of {item.rows:,} in {month} "
+        f"({item.rejected_share:.1%}); over the {threshold:.1%} threshold "
+        f"{'for the whole file' if over_file else f'in {month}'} "
+        f"(a month is judged on its own from {min_rows:,} rows)"
     )
-    raise RejectThresholdError(message, samples, dict(reasons.most_common()))
 
 
 def _reason_kind(reason: str) -> str:

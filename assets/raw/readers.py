@@ -7,8 +7,17 @@ is line 1; a quoted value spanning lines moves later records down, as an
 editor shows them; JSON Lines: the line; Parquet: the row number; YAML: the
 line of the list item).
 
+A column without a name is not data of the contract: pandas'
+`DataFrame.to_csv` writes its index as a first column with an empty header,
+re-reading such a file names it ``Unnamed: 0``, and `to_parquet` may keep it
+as ``__index_level_0__``. Such columns (an empty or blank header, ``Unnamed:
+<n>``, ``__index_level_<n>__``; in every format) are dropped on reading and
+listed in `RawFile.ignored`, so the loader can say so; they never reach
+``extra``.
+
 A file that cannot be read at all raises `LandingFileError` naming the file,
-the problem and, where known, the line.
+the problem and, where known, the line. A header naming a column twice is
+such a file.
 """
 
 from __future__ import annotations
@@ -18,7 +27,9 @@ import csv
 import gzip
 import io
 import json
+import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +53,8 @@ _KINDS: tuple[tuple[str, str], ...] = (
     (".yml", "yaml"),
 )
 _DECODE_CHUNK = 8 * 1024 * 1024
+# pandas' placeholder for a header cell without a name, and pyarrow's name for a pandas index.
+_UNNAMED = re.compile(r"^(Unnamed: \d+|__index_level_\d+__)$")
 
 
 @dataclass
@@ -51,6 +64,8 @@ class RawFile:
     `bad_lines` holds records that could not be parsed on their own (a JSON
     Lines line that is not a JSON object) with a reason; the rest of the file
     is usable, so they become rejected rows instead of failing the file.
+    `ignored` lists the unnamed columns left out of `frame` and `columns`:
+    (1-based position in the file, the name as written).
     """
 
     name: str
@@ -58,6 +73,51 @@ class RawFile:
     frame: pl.DataFrame
     columns: tuple[str, ...]
     bad_lines: list[tuple[int, str, str]] = field(default_factory=list)
+    ignored: list[tuple[int, str]] = field(default_factory=list)
+
+    def ignored_notes(self) -> list[str]:
+        """One readable line per ignored column, naming the file and the column's position."""
+        total = len(self.columns) + len(self.ignored)
+        return [
+            f"{self.name}: column {position} of {total} has no name "
+            f"({_describe_unnamed(name)}); it is ignored, not loaded"
+            for position, name in self.ignored
+        ]
+
+
+def is_unnamed(column: str) -> bool:
+    """Whether a column name means "no name" (empty, blank, pandas' ``Unnamed: 0``, ...)."""
+    name = column.strip().lstrip("\ufeff")
+    return not name or bool(_UNNAMED.match(name))
+
+
+def _describe_unnamed(name: str) -> str:
+    if not name.strip():
+        return "empty header, as pandas' DataFrame.to_csv writes its index"
+    if name.startswith("Unnamed: "):
+        return f"'{name}' is pandas' placeholder for an empty header"
+    return f"'{name}' is a pandas index stored by DataFrame.to_parquet"
+
+
+def _without_unnamed(
+    frame: pl.DataFrame, columns: Sequence[str], written: Sequence[str] | None = None
+) -> tuple[pl.DataFrame, tuple[str, ...], list[tuple[int, str]]]:
+    """`frame` and `columns` without the unnamed columns, and those columns (position, name).
+
+    `written` gives the names as the file writes them when `columns` (the frame's
+    names) had to stand in for them (a CSV header with empty names).
+    """
+    written = list(written if written is not None else columns)
+    ignored = [
+        (position, label)
+        for position, (column, label) in enumerate(zip(columns, written, strict=True), start=1)
+        if is_unnamed(label)
+    ]
+    if not ignored:
+        return frame, tuple(columns), []
+    dropped = [column for column, label in zip(columns, written, strict=True) if is_unnamed(label)]
+    kept = tuple(column for column in columns if column not in dropped)
+    return frame.drop([column for column in dropped if column in frame.columns]), kept, ignored
 
 
 def file_kind(path: Path) -> str | None:
@@ -138,36 +198,51 @@ def _decode_head(data: bytes) -> str:
 
 def _read_csv(data: bytes, name: str) -> RawFile:
     header = _csv_header(data, name)
+    # polars needs a distinct name for every column: unnamed ones get a
+    # placeholder no header can hold (a NUL byte) until they are dropped.
+    names = [
+        f"\x00unnamed {position}" if is_unnamed(column) else column
+        for position, column in enumerate(header, start=1)
+    ]
     try:
         frame = pl.read_csv(
             data,
             has_header=True,
-            new_columns=list(header),
+            new_columns=names,
             infer_schema=False,
             eol_char="\n",
             quote_char='"',
         )
     except pl.exceptions.PolarsError as error:
         raise _csv_error(data, name, header, error) from error
+    # Lines are counted over every column, unnamed ones included: a quoted
+    # newline in any of them moves the records after it down.
     frame = frame.with_columns(_csv_lines(data, frame).alias(LINE))
     # A blank line reads as a row of nulls; it is not a record.
     frame = frame.filter(~pl.all_horizontal(pl.exclude(LINE).is_null()))
-    return RawFile(name=name, kind="csv", frame=frame, columns=header)
+    frame, columns, ignored = _without_unnamed(frame, names, header)
+    return RawFile(name=name, kind="csv", frame=frame, columns=columns, ignored=ignored)
 
 
 def _csv_header(data: bytes, name: str) -> tuple[str, ...]:
+    """The header's names as written (stripped); a named column may appear only once."""
     try:
         header = next(csv.reader(io.StringIO(_decode_head(data))))
     except (StopIteration, csv.Error) as error:
         raise LandingFileError(name, f"has no readable CSV header ({error})", line=1) from error
     header = [column.strip().lstrip("\ufeff") for column in header]
-    if any(not column for column in header):
-        raise LandingFileError(name, f"has an empty column name in its header {header}", line=1)
-    seen: set[str] = set()
-    for column in header:
+    seen: dict[str, int] = {}
+    for position, column in enumerate(header, start=1):
+        if is_unnamed(column):
+            continue
         if column in seen:
-            raise LandingFileError(name, f"column '{column}' appears twice in the header", line=1)
-        seen.add(column)
+            raise LandingFileError(
+                name,
+                f"column '{column}' appears twice in the header "
+                f"(columns {seen[column]} and {position})",
+                line=1,
+            )
+        seen[column] = position
     return tuple(header)
 
 
@@ -278,7 +353,15 @@ def _read_jsonl(data: bytes, name: str) -> RawFile:
         else:
             records.append((number, value))
     frame, columns = _records_to_frame(records)
-    return RawFile(name=name, kind="jsonl", frame=frame, columns=columns, bad_lines=bad_lines)
+    frame, columns, ignored = _without_unnamed(frame, columns)
+    return RawFile(
+        name=name,
+        kind="jsonl",
+        frame=frame,
+        columns=columns,
+        bad_lines=bad_lines,
+        ignored=ignored,
+    )
 
 
 def _read_parquet(data: bytes, name: str) -> RawFile:
@@ -296,7 +379,8 @@ def _read_parquet(data: bytes, name: str) -> RawFile:
             as_text.append(frame[column].cast(pl.String))
     text = pl.DataFrame(as_text) if as_text else pl.DataFrame()
     text = text.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(LINE))
-    return RawFile(name=name, kind="parquet", frame=text, columns=tuple(frame.columns))
+    text, columns, ignored = _without_unnamed(text, frame.columns)
+    return RawFile(name=name, kind="parquet", frame=text, columns=columns, ignored=ignored)
 
 
 def _read_yaml(data: bytes, name: str) -> RawFile:
@@ -323,7 +407,8 @@ def _read_yaml(data: bytes, name: str) -> RawFile:
             raise LandingFileError(name, "a list item is not a mapping of column: value", line=line)
         records.append((line, item))
     frame, columns = _records_to_frame(records)
-    return RawFile(name=name, kind="yaml", frame=frame, columns=columns)
+    frame, columns, ignored = _without_unnamed(frame, columns)
+    return RawFile(name=name, kind="yaml", frame=frame, columns=columns, ignored=ignored)
 
 
 def _yaml_records(document: object, node: yaml.Node | None) -> tuple[list | None, list]:

@@ -2,7 +2,11 @@
 
 A monthly partition is replaced in one transaction: create the tables if
 needed, delete the month's rows and its refused rows, insert the new ones
-through Arrow, commit. Reference tables are replaced whole the same way.
+through Arrow, commit. Reference tables are replaced whole the same way. The
+first write of any source creates every table of the contract (empty), so a
+home that has loaded one source still has the tables every reader (dbt
+sources, checks, scoring) expects.
+
 Primary keys are not declared as constraints (dbt tests check them), so a
 delete and re-insert of the same keys in one transaction never trips DuckDB's
 constraint checks.
@@ -10,7 +14,6 @@ constraint checks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -165,11 +168,11 @@ TABLES: dict[str, Table] = {
 }
 
 
-def ensure_tables(conn: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:
-    """Create the raw schema and the named tables (plus raw.rejected_rows) when missing."""
+def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and every raw table of `TABLES` that is missing (empty)."""
     conn.execute("create schema if not exists raw")
-    for name in (*names, "rejected_rows"):
-        conn.execute(TABLES[name].ddl())
+    for table in TABLES.values():
+        conn.execute(table.ddl())
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: Table, frame: pl.DataFrame) -> None:
@@ -195,7 +198,7 @@ def write_partition(
     table = TABLES[source]
     conn.execute("begin transaction")
     try:
-        ensure_tables(conn, [source])
+        ensure_tables(conn)
         conn.execute(f"delete from {table.qualified} where partition_month = ?", [month_start])
         conn.execute(
             "delete from raw.rejected_rows where source = ? and partition_month = ?",
@@ -218,7 +221,7 @@ def replace_reference(
     """Replace reference tables whole (accounts and opening hours) and the source's refused rows."""
     conn.execute("begin transaction")
     try:
-        ensure_tables(conn, list(tables))
+        ensure_tables(conn)
         for name, frame in tables.items():
             conn.execute(f"delete from {TABLES[name].qualified}")
             _insert(conn, TABLES[name], frame)

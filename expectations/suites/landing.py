@@ -3,8 +3,10 @@
 Validates one row per month (or one row for a reference source) with the
 columns ``source``, ``partition_month``, ``rows_loaded``, ``rows_rejected`` and
 ``reject_share`` = rejected / (loaded + rejected), counted from the raw table
-and ``raw.rejected_rows``. The raw asset already fails a single file over the
-threshold; this catches a month whose files each stayed just under it.
+and ``raw.rejected_rows``; null (not judged) for a month with fewer rows than
+settings.reject_min_month_rows, where one bad line moves the share by points.
+The raw asset already fails a single file over the threshold; this catches a
+month whose files each stayed just under it.
 """
 
 from __future__ import annotations

@@ -75,7 +75,10 @@ def reference_files(land: Callable[..., Path]) -> None:
 
 @pytest.fixture
 def materialise(settings: Settings) -> Callable[..., dg.ExecuteInProcessResult]:
-    """Materialise raw assets for a partition (or a range via tags) into the home's DuckDB."""
+    """Materialise raw assets for a partition (or a range via tags) into the home's DuckDB.
+
+    Pass `instance` to read the run's log lines afterwards (`instance.all_logs(run_id)`).
+    """
 
     def run(
         keys: list[dg.AssetKey] | tuple[dg.AssetKey, ...],
@@ -83,11 +86,13 @@ def materialise(settings: Settings) -> Callable[..., dg.ExecuteInProcessResult]:
         tags: dict[str, str] | None = None,
         raise_on_error: bool = True,
         run_settings: Settings | None = None,
+        instance: dg.DagsterInstance | None = None,
     ) -> dg.ExecuteInProcessResult:
         chosen = run_settings or settings
         assets = build_raw_assets(monthly_partitions(chosen))
         return dg.materialize(
             assets,
+            instance=instance,
             partition_key=partition_key,
             tags=tags,
             selection=dg.AssetSelection.assets(*keys),

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import polars as pl
 import pytest
 
 from assets.raw.pseudonymise import pseudonymise
+from assets.raw.writer import TABLES
 from orchestration.settings import Settings
 
 BRANDS = dg.AssetKey(["raw", "brands"])
@@ -402,8 +405,9 @@ def test_a_file_over_the_reject_threshold_fails_and_keeps_the_reasons(
         materialise([NPS], partition_key="2010-06")
     description = failure.value.description
     assert (
-        "nps_responses/demo/2010-06/nps.csv: 2 of 20 rows refused in 2010-06 "
-        "(10.0%, threshold 5.0%); "
+        "nps_responses/demo/2010-06/nps.csv: 2 of 20 rows refused in the whole file (10.0%), "
+        "2 of 20 in 2010-06 (10.0%); over the 5.0% threshold for the whole file "
+        "(a month is judged on its own from 100 rows); "
         "top reasons: 1 x score: 12 is outside 0..10; 1 x brand: required value is missing"
     ) in description
     samples = failure.value.metadata["refused_rows_sample"].value
@@ -463,3 +467,89 @@ def test_mentions_need_the_reference_tables_first(
         dg.Failure, match="materialise raw/brands and raw/webcare_accounts before raw/mentions"
     ):
         materialise([MENTIONS], partition_key="2010-03")
+
+
+def test_a_pandas_csv_loads_and_the_ignored_index_column_is_reported(
+    settings: Settings,
+    land: Callable[..., Path],
+    materialise: Callable[..., dg.ExecuteInProcessResult],
+    query: Callable[..., list[tuple]],
+) -> None:
+    answers = pd.DataFrame(
+        {
+            "response_id": ["r1", "r2"],
+            "brand": ["bankx", "telco"],
+            "answered_at": ["2010-05-03T10:00:00", "2010-05-04T10:00:00"],
+            "score": [9, 3],
+            "survey": ["spring", "spring"],
+        }
+    )
+    # pandas writes its index as a first column with an empty header.
+    land("nps_responses/imports/answers.csv", answers.to_csv())
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialise([NPS], partition_key="2010-05", instance=instance)
+
+    assert query(
+        "select response_id, score, extra::varchar, _source_line from raw.nps_responses order by 1"
+    ) == [("r1", 9, '{"survey":"spring"}', 2), ("r2", 3, '{"survey":"spring"}', 3)]
+    note = (
+        "nps_responses/imports/answers.csv: column 1 of 6 has no name (empty header, as "
+        "pandas' DataFrame.to_csv writes its index); it is ignored, not loaded"
+    )
+    [event] = result.get_asset_materialization_events()
+    assert event.materialization.metadata["ignored_columns"].value == [note]
+    warnings = [
+        entry.user_message
+        for entry in instance.all_logs(result.run_id)
+        if entry.level == logging.WARNING
+    ]
+    assert warnings == [note]
+
+
+def test_a_fresh_home_gets_every_raw_table_and_warns_about_empty_reference(
+    settings: Settings,
+    land: Callable[..., Path],
+    materialise: Callable[..., dg.ExecuteInProcessResult],
+    query: Callable[..., list[tuple]],
+) -> None:
+    """No reference files at all: empty tables with their full schema and a warning each."""
+    result = materialise(REFERENCE)
+    metadata = {
+        event.asset_key.path[-1]: event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }
+    assert metadata["webcare_accounts"]["warnings"].value == [
+        "no webcare accounts landed: raw.webcare_accounts is empty, so brand accounts are "
+        "known only where an export marks them (twcs inbound = False) and the response KPIs "
+        "(first response times, promises kept) will be empty. Land them under "
+        "landing/webcare_accounts/ to fill it."
+    ]
+    assert metadata["brands"]["warnings"].value == [
+        "no brands landed: raw.brands is empty, so brands found in the data get sector "
+        "'unassigned' and no ticker, and the share-price KPIs will be empty. Land them under "
+        "landing/brands/ to fill it."
+    ]
+    assert metadata["webcare_account_opening_hours"]["rows_loaded"].value == 0
+    columns = query(
+        "select table_name, list(column_name order by ordinal_position) "
+        "from information_schema.columns where table_schema = 'raw' group by table_name"
+    )
+    assert dict(columns) == {name: table.column_names for name, table in TABLES.items()}
+    assert query(
+        "select (select count(*) from raw.webcare_accounts) + (select count(*) from raw.brands)"
+    ) == [(0,)]
+
+
+def test_mentions_wait_for_reference_files_that_landed_but_are_not_loaded(
+    march: None,
+    lenient: Settings,
+    materialise: Callable[..., dg.ExecuteInProcessResult],
+) -> None:
+    # Loading any source first creates every raw table, the reference ones empty.
+    materialise([NPS], partition_key="2010-03", run_settings=lenient)
+    with pytest.raises(
+        dg.Failure,
+        match=r"raw\.webcare_accounts is empty but landing/webcare_accounts/ holds files: "
+        r"materialise raw/webcare_accounts before raw/mentions",
+    ):
+        materialise([MENTIONS], partition_key="2010-03", run_settings=lenient)

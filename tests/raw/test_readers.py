@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
 import pytest
 
@@ -119,3 +121,55 @@ def test_truncated_gzip_fails_with_the_file_name(tmp_path: Path) -> None:
     path = _write(tmp_path, "cut.csv.gz", data[: len(data) // 2])
     with pytest.raises(LandingFileError, match=r"cut\.csv\.gz: is not a readable gzip file"):
         read_landed_file(path, "cut.csv.gz")
+
+
+def test_unnamed_columns_are_ignored_in_every_format(tmp_path: Path) -> None:
+    """pandas' index (empty header, ``Unnamed: 0``, ``__index_level_0__``) is not data."""
+    frame = pd.DataFrame({"id": ["a", "b"], "text": ["x\ny", "z"]})
+    frame.to_csv(tmp_path / "to_csv.csv")
+    pd.read_csv(tmp_path / "to_csv.csv").to_csv(tmp_path / "reread.csv.gz", index=False)
+    pl.DataFrame({"__index_level_0__": [0, 1], "id": ["a", "b"], "": [1, 2]}).write_parquet(
+        tmp_path / "indexed.parquet"
+    )
+    _write(tmp_path, "keys.jsonl", b'{"": 0, "id": "a"}\n{"": 1, "id": "b"}\n')
+    # A quoted newline in an ignored column still moves the later records down.
+    _write(tmp_path, "middle.csv", b'id,,text\na,"1\n2",x\nb,3,y\n')
+
+    read = {name: read_landed_file(tmp_path / name, name) for name in sorted(os.listdir(tmp_path))}
+    assert {name: raw.columns for name, raw in read.items()} == {
+        "indexed.parquet": ("id",),
+        "keys.jsonl": ("id",),
+        "middle.csv": ("id", "text"),
+        "reread.csv.gz": ("id", "text"),
+        "to_csv.csv": ("id", "text"),
+    }
+    assert read["to_csv.csv"].frame.rows() == [("a", "x\ny", 2), ("b", "z", 4)]
+    assert read["middle.csv"].frame.rows() == [("a", "x", 2), ("b", "y", 4)]
+    assert {name: raw.ignored for name, raw in read.items()} == {
+        "indexed.parquet": [(1, "__index_level_0__"), (3, "")],
+        "keys.jsonl": [(1, "")],
+        "middle.csv": [(2, "")],
+        "reread.csv.gz": [(1, "Unnamed: 0")],
+        "to_csv.csv": [(1, "")],
+    }
+    assert read["to_csv.csv"].ignored_notes() == [
+        "to_csv.csv: column 1 of 3 has no name (empty header, as pandas' DataFrame.to_csv "
+        "writes its index); it is ignored, not loaded"
+    ]
+    assert read["reread.csv.gz"].ignored_notes() == [
+        "reread.csv.gz: column 1 of 3 has no name ('Unnamed: 0' is pandas' placeholder for "
+        "an empty header); it is ignored, not loaded"
+    ]
+    assert read["indexed.parquet"].ignored_notes()[0] == (
+        "indexed.parquet: column 1 of 3 has no name ('__index_level_0__' is a pandas index "
+        "stored by DataFrame.to_parquet); it is ignored, not loaded"
+    )
+
+
+def test_a_named_column_twice_still_fails_with_both_positions(tmp_path: Path) -> None:
+    path = _write(tmp_path, "twice.csv", b",id,text,id\n0,1,x,2\n")
+    with pytest.raises(
+        LandingFileError,
+        match=r"^twice\.csv, line 1: column 'id' appears twice in the header \(columns 2 and 4\)$",
+    ):
+        read_landed_file(path, "twice.csv")
