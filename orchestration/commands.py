@@ -141,7 +141,9 @@ def _month_end(month: str) -> date:
 def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None) -> int:
     """Land exports in `<home>/landing/<source>/imports/` and load every month they touch."""
     from assets.raw.adapters import derive_reference_files, formats_for
+    from assets.raw.errors import LandingFileError
     from assets.raw.landing import index_landing
+    from assets.raw.parsing import check_exports
     from orchestration.definitions import build_definitions
 
     settings = Settings.from_env(home)
@@ -149,10 +151,15 @@ def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None)
         known = formats_for(source)
         if fmt not in known:
             raise CommandError(f"{source} cannot be read as {fmt!r}; choose {', '.join(known)}")
+        # An export that cannot be loaded at all stops here, before anything is landed.
+        check_exports(source, fmt, [Path(p) for p in paths], settings)
         landed = land_files(settings, source, fmt, [Path(p) for p in paths])
     except CommandError as error:
         print(f"webcare ingest: {error}", file=sys.stderr)
         return 2
+    except LandingFileError as error:
+        print(f"webcare ingest: {error}", file=sys.stderr)
+        return 1
     derive_reference_files(source, fmt, landed, settings.landing_path)
     index = index_landing(settings)
     landed_names = {str(path.relative_to(settings.landing_path)) for path in landed}

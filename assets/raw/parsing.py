@@ -1,9 +1,15 @@
-"""One landed file from bytes to validated rows: read, choose the format, adapt, validate."""
+"""One landed file from bytes to validated rows: read, choose the format, adapt, validate.
+
+`check_exports` runs the same parse on exports before `webcare ingest` lands
+them, so an export that cannot be loaded at all stops the command before
+anything is written.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +19,7 @@ from assets.raw.adapters import resolve_adapter
 from assets.raw.errors import LandingFileError
 from assets.raw.readers import LINE, SIDECAR_SUFFIX, RawFile, read_landed_file
 from assets.raw.schemas import SCHEMAS
-from assets.raw.validation import PARTITION, validate
+from assets.raw.validation import PARTITION, REASON, validate
 from orchestration.settings import Settings
 
 _MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -79,10 +85,18 @@ def forced_format(path: Path, relative_path: str, source: str, settings: Setting
 
 
 def parse_landed_file(
-    path: Path, relative_path: str, source: str, settings: Settings
+    path: Path,
+    relative_path: str,
+    source: str,
+    settings: Settings,
+    format: str | None = None,
 ) -> ParsedFile:
-    """Read and validate one file. Raises `LandingFileError` when it cannot be read at all."""
-    forced = forced_format(path, relative_path, source, settings)
+    """Read and validate one file. Raises `LandingFileError` when it cannot be read at all.
+
+    The format is `format` when given, else the file's sidecar's or the settings'
+    (`forced_format`), else the one its header matches.
+    """
+    forced = format or forced_format(path, relative_path, source, settings)
     raw = read_landed_file(path, relative_path)
     adapter = resolve_adapter(source, raw.columns, forced, relative_path)
     canonical = adapter.to_canonical(raw, path)
@@ -102,6 +116,57 @@ def parse_landed_file(
         labels=canonical.labels,
         rows=validated.rows,
         rejected=validated.rejected,
+    )
+
+
+def check_exports(
+    source: str, format: str, paths: Sequence[Path], settings: Settings
+) -> list[ParsedFile]:
+    """Parse exports as `format` of `source` before they are landed; return them parsed.
+
+    Raises `LandingFileError` (naming the file as given, the column and what
+    was expected) for the first export that cannot be loaded at all: not
+    readable, not in `format` (a missing column), or, for a monthly source, not
+    one row whose month can be read. Paths that are not files are skipped:
+    the caller reports them as missing.
+    """
+    parsed = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        name = str(path)
+        found = parse_landed_file(path, name, source, settings, format=format)
+        _check_some_row_is_datable(found, SCHEMAS[source].partition_column)
+        parsed.append(found)
+    return parsed
+
+
+def _check_some_row_is_datable(parsed: ParsedFile, partition_column: str | None) -> None:
+    """Fail a file of a monthly source whose rows all lack a readable partition value.
+
+    Every row refused for the same column means the export writes that column
+    in a way the format does not expect (a date layout, a time zone): loading
+    it would only fill raw.rejected_rows.
+    """
+    if partition_column is None or parsed.rows.height or parsed.rejected.height == 0:
+        return
+    if parsed.rejected.filter(pl.col(PARTITION).is_not_null()).height:
+        return
+    label = parsed.labels.get(partition_column, partition_column)
+    first_line, first_reason = None, None
+    for line, reason in parsed.rejected.select(LINE, REASON).iter_rows():
+        own = [part for part in reason.split("; ") if part.startswith(f"{label}: ")]
+        if own:
+            first_line, first_reason = line, own[0]
+            break
+    if first_reason is None:
+        first_line, first_reason = parsed.rejected.select(LINE, REASON).row(0)
+    count = parsed.rejected.height
+    rows = "its only row" if count == 1 else f"any of its {count:,} rows"
+    raise LandingFileError(
+        parsed.relative_path,
+        f"column '{label}' is not readable on {rows}, so no row can be placed in a month "
+        f"(line {first_line}: {first_reason}); nothing was loaded",
     )
 
 

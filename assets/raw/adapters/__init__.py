@@ -95,10 +95,15 @@ def resolve_adapter(source: str, columns: Sequence[str], forced: str | None, fil
             )
         missing = adapter.missing(columns)
         if missing:
+            fitting = sorted(
+                name for name, other in formats.items() if name != forced and other.matches(columns)
+            )
+            hint = f"; the header fits format {' or '.join(fitting)}" if fitting else ""
             raise LandingFileError(
                 file,
-                f"is not in format '{forced}': missing column(s) {', '.join(missing)}; "
-                f"columns seen: {seen}",
+                f"is not in format '{forced}': missing column(s) {', '.join(missing)} "
+                f"(format '{forced}' needs {', '.join(sorted(adapter.signature))}); "
+                f"columns seen: {seen}{hint}",
             )
         return adapter
     matching = [adapter for adapter in formats.values() if adapter.matches(columns)]
@@ -136,8 +141,11 @@ def derive_reference_files(
     ``financial_services``). Other formats imply no reference rows. `<name>`
     is the export's file name without its suffix, so re-ingesting the same
     export rewrites the same files.
+
+    Every export is read before anything is written, so one that cannot be
+    read (`LandingFileError`) leaves no derived file behind.
     """
-    written: list[Path] = []
+    pending: list[tuple[pl.DataFrame, Sequence[str], Path, str]] = []
     landing = Path(landing_dir)
     for path in paths:
         path = Path(path)
@@ -153,8 +161,8 @@ def derive_reference_files(
                 },
                 schema={column: pl.String for column in ("brand", "handle", "platform", "is_bot")},
             )
-            written.append(
-                _write(
+            pending.append(
+                (
                     accounts,
                     ACCOUNT_COLUMNS,
                     landing / "webcare_accounts" / "imports",
@@ -164,8 +172,8 @@ def derive_reference_files(
             brands = _brand_rows(
                 {handle.lower(): handle for handle in handles}, UNKNOWN_SECTOR, None
             )
-            written.append(
-                _write(brands, BRAND_COLUMNS, landing / "brands" / "imports", f"{name}-brands.csv")
+            pending.append(
+                (brands, BRAND_COLUMNS, landing / "brands" / "imports", f"{name}-brands.csv")
             )
         elif source == "complaints" and format == "cfpb":
             companies = _cfpb_companies(path)
@@ -173,10 +181,10 @@ def derive_reference_files(
             for company in companies:
                 names.setdefault(cfpb_brand(company), company)
             brands = _brand_rows(names, CFPB_SECTOR, "US")
-            written.append(
-                _write(brands, BRAND_COLUMNS, landing / "brands" / "imports", f"{name}-brands.csv")
+            pending.append(
+                (brands, BRAND_COLUMNS, landing / "brands" / "imports", f"{name}-brands.csv")
             )
-    return written
+    return [_write(*item) for item in pending]
 
 
 def _stem(path: Path) -> str:
