@@ -8,13 +8,22 @@ no environment, parses no dbt project and loads no model.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from assets.checks import build_asset_checks
-from assets.dbt import build_dbt_assets, dbt_project, dbt_resource, mart_asset_keys
+from assets.dbt import (
+    build_dbt_assets,
+    dbt_project,
+    dbt_resource,
+    mart_asset_keys,
+    pseudonymised_mart_columns,
+)
 from assets.raw import build_raw_assets
 from assets.sentiment import build_sentiment_assets
 from assets.serving import build_serving_assets
+from orchestration.console import console_logger
 from orchestration.jobs import build_jobs
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
@@ -27,12 +36,16 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     partitions = monthly_partitions(settings)
     project = dbt_project(settings)
     marts = mart_asset_keys(project)
-    assets = [
-        *build_raw_assets(partitions),
-        *build_sentiment_assets(partitions),
-        build_dbt_assets(project),
-        *build_serving_assets(partitions, marts),
-    ]
+    with warnings.catch_warnings():
+        # The single-run backfill policy (one run loads, scores or reports a range
+        # of months) is what the monthly assets rely on; Dagster labels it beta.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        assets = [
+            *build_raw_assets(partitions),
+            *build_sentiment_assets(partitions),
+            build_dbt_assets(project),
+            *build_serving_assets(partitions, marts, pseudonymised_mart_columns(project)),
+        ]
     jobs = build_jobs()
     return dg.Definitions(
         assets=assets,
@@ -40,6 +53,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=list(jobs.values()),
         schedules=[build_monthly_schedule(jobs["monthly_research"], settings)],
         sensors=[build_landing_sensor(jobs["monthly_research"], jobs["load_reference"])],
+        loggers={"console": console_logger},
         resources={
             "settings": settings,
             "warehouse": WarehouseResource(database=settings.duckdb_path),

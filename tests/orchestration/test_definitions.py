@@ -117,3 +117,48 @@ def test_importing_the_definitions_is_free():
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert completed.stdout.strip() == "[]"
+
+
+def test_loading_the_definitions_warns_nothing(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dg.BetaWarning)
+        warnings.simplefilter("error", dg.PreviewWarning)
+        build_definitions(Settings.from_env(tmp_path))
+
+
+def test_a_failed_step_is_one_line_on_the_console_and_whole_in_the_run_log(repository, capsys):
+    """Every job logs to the console through `console_logger`, which cuts stack traces."""
+    from orchestration.commands import QUIET_LOGS
+    from orchestration.console import console_logger
+
+    assert all(job.loggers["console"] is console_logger for job in repository.get_all_jobs())
+
+    @dg.op
+    def broken():
+        raise dg.Failure(description="landing/x.csv, line 3: not a date")
+
+    @dg.job(logger_defs={"console": console_logger})
+    def failing():
+        broken()
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = failing.execute_in_process(
+        instance=instance, run_config=QUIET_LOGS, raise_on_error=False
+    )
+    console = capsys.readouterr().err
+    assert not result.success
+    assert "Stack Trace" not in console
+    failure = [line for line in console.splitlines() if "STEP_FAILURE" in line]
+    assert len(failure) == 1
+    assert failure[0].endswith(
+        'Execution of step "broken" failed. (stack trace in the Dagster run log)'
+    )
+    [logged] = [
+        entry.dagster_event.step_failure_data
+        for entry in instance.all_logs(result.run_id)
+        if entry.dagster_event and entry.dagster_event.event_type_value == "STEP_FAILURE"
+    ]
+    assert logged.user_failure_data.description == "landing/x.csv, line 3: not a date"
+    assert len(logged.error.stack) > 3
