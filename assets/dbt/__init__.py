@@ -102,11 +102,37 @@ def dbt_resource(project: DbtProject) -> DbtCliResource:
     )
 
 
-def mart_asset_keys(project: DbtProject) -> list[dg.AssetKey]:
-    """Asset keys of the published marts (`marts/fct_*`, `marts/dim_*`), from the manifest."""
+def _mart_nodes(project: DbtProject) -> list[dict[str, Any]]:
     manifest = json.loads(Path(project.manifest_path).read_text())
-    return sorted(
-        dg.AssetKey(["marts", node["name"]])
+    return [
+        node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["schema"] == "marts"
-    )
+    ]
+
+
+def mart_asset_keys(project: DbtProject) -> list[dg.AssetKey]:
+    """Asset keys of the published marts (`marts/fct_*`, `marts/dim_*`), from the manifest."""
+    return sorted(dg.AssetKey(["marts", node["name"]]) for node in _mart_nodes(project))
+
+
+PUBLISHED_AS_PSEUDONYM = "pseudonym"
+
+
+def pseudonymised_mart_columns(project: DbtProject) -> dict[str, tuple[str, ...]]:
+    """Per mart, the columns published as keyed pseudonyms.
+
+    A mart column says so in its YAML (``config: {meta: {published_as: pseudonym}}``):
+    platform message ids, which would lead a reader of the published marts back
+    to the author the warehouse pseudonymised.
+    """
+    found = {}
+    for node in _mart_nodes(project):
+        columns = tuple(
+            name
+            for name, column in node["columns"].items()
+            if (column.get("meta") or {}).get("published_as") == PUBLISHED_AS_PSEUDONYM
+        )
+        if columns:
+            found[node["name"]] = columns
+    return found

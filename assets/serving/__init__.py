@@ -5,6 +5,7 @@ monthly HTML report, all under ``settings.published_dir``. Nothing here reads
 files or settings at import time.
 """
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -23,10 +24,13 @@ __all__ = ["PUBLISH_KEY", "REPORT_KEY", "build_serving_assets", "published_paths
 
 
 def build_serving_assets(
-    partitions_def: dg.PartitionsDefinition, mart_keys: list[dg.AssetKey]
+    partitions_def: dg.PartitionsDefinition,
+    mart_keys: list[dg.AssetKey],
+    pseudonymised: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dg.AssetsDefinition]:
-    """The publish asset (downstream of every mart in `mart_keys`) and the monthly report asset."""
-    return [build_publish_asset(mart_keys), build_report_asset(partitions_def)]
+    """The publish asset (downstream of every mart in `mart_keys`, publishing the
+    `pseudonymised` columns as keyed pseudonyms) and the monthly report asset."""
+    return [build_publish_asset(mart_keys, pseudonymised), build_report_asset(partitions_def)]
 
 
 def published_paths(settings: Settings) -> dict[str, Path]:

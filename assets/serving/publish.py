@@ -15,14 +15,16 @@ glob matches hidden files too, so a hidden temporary name there would not do).
 import contextlib
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 
+from assets.raw.pseudonymise import pseudonymise_series
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import Settings
 
@@ -73,16 +75,20 @@ def parquet_dir(published_dir: str | Path) -> Path:
     return Path(published_dir) / PARQUET_DIR
 
 
-def write_mart_parquet(conn: duckdb.DuckDBPyConnection, mart: str, path: Path) -> None:
-    """Write the live table ``marts.<mart>`` to the Parquet file `path` (zstd compressed)."""
+def write_mart_parquet(conn: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    """Write `table` (a qualified table name) to the Parquet file `path` (zstd compressed)."""
     conn.execute(
-        f"copy {MARTS_SCHEMA}.{_ident(mart)} to {_literal(path)} "
+        f"copy {table} to {_literal(path)} "
         "(format parquet, compression zstd, row_group_size 100000)"
     )
 
 
 def publish_marts(
-    conn: duckdb.DuckDBPyConnection, published_dir: str | Path, marts: Sequence[str]
+    conn: duckdb.DuckDBPyConnection,
+    published_dir: str | Path,
+    marts: Sequence[str],
+    pseudonymised: Mapping[str, Sequence[str]] | None = None,
+    key: str | None = None,
 ) -> Publication:
     """Copy the tables ``marts.<mart>`` seen by `conn` into a new snapshot and Parquet files.
 
@@ -90,10 +96,16 @@ def publish_marts(
     snapshot gets the same ``marts`` schema, so a query written against the
     warehouse runs unchanged, plus a ``main._publication`` table with
     ``published_at`` (UTC) and the row count and Parquet path of each mart.
+    The columns `pseudonymised` names per mart are published as keyed
+    pseudonyms under `key` (the live warehouse keeps the originals); the
+    Parquet files are written from the snapshot, so both carry the same values.
     Either every file is replaced or none is: on any failure the temporary
     files are removed and the previous publication stays as it was.
     Parquet files of marts that are no longer published are removed.
     """
+    pseudonymised = pseudonymised or {}
+    if any(pseudonymised.get(mart) for mart in marts) and not key:
+        raise PublishError("a pseudonymisation key is needed to publish pseudonymised columns")
     marts = list(dict.fromkeys(marts))
     if not marts:
         raise PublishError("no marts to publish: the list of mart models is empty")
@@ -125,7 +137,7 @@ def publish_marts(
         conn.execute(f"create schema {_SNAPSHOT_ALIAS}.{MARTS_SCHEMA}")
         for mart in marts:
             target = f"{_SNAPSHOT_ALIAS}.{MARTS_SCHEMA}.{_ident(mart)}"
-            conn.execute(f"create table {target} as select * from {MARTS_SCHEMA}.{_ident(mart)}")
+            _copy_mart(conn, mart, target, pseudonymised.get(mart, ()), key or "")
             rows[mart] = conn.execute(f"select count(*) from {target}").fetchone()[0]
         conn.execute(
             f"create table {_SNAPSHOT_ALIAS}.main.{PUBLICATION_TABLE} ("
@@ -139,7 +151,9 @@ def publish_marts(
         for mart in marts:
             tmp_parquet = staging / f"{_TMP_PREFIX}{token}-{mart}.parquet"
             staged.append((tmp_parquet, pq_dir / f"{mart}.parquet"))
-            write_mart_parquet(conn, mart, tmp_parquet)
+            write_mart_parquet(
+                conn, f"{_SNAPSHOT_ALIAS}.{MARTS_SCHEMA}.{_ident(mart)}", tmp_parquet
+            )
         conn.execute("commit")
         # Detaching checkpoints the snapshot, so it is one self-contained file
         # with no write-ahead log a reader would have to replay.
@@ -170,10 +184,13 @@ def publish_marts(
     return Publication(published_at, final_snapshot, pq_dir, rows)
 
 
-def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_publish_asset(
+    mart_keys: Sequence[dg.AssetKey], pseudonymised: Mapping[str, Sequence[str]] | None = None
+) -> dg.AssetsDefinition:
     """The `published/warehouse_snapshot` asset, downstream of every mart in `mart_keys`.
 
-    The table name of a mart is the last part of its key (``marts/<model>``).
+    The table name of a mart is the last part of its key (``marts/<model>``);
+    `pseudonymised` names the columns published as keyed pseudonyms per mart.
     """
     marts = [key.path[-1] for key in mart_keys]
 
@@ -200,8 +217,15 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
         ``duckdb -readonly published/warehouse.duckdb "from marts.fct_nps_monthly"``;
         ``main._publication`` says when it was published and how many rows each mart has.
         """
+        context.log.info(f"publishing {len(marts)} marts to {settings.published_path}")
         with warehouse.connect(read_only=True) as conn:
-            publication = publish_marts(conn, settings.published_path, marts)
+            publication = publish_marts(
+                conn,
+                settings.published_path,
+                marts,
+                pseudonymised,
+                settings.pseudonymisation_key,
+            )
         total = sum(publication.rows.values())
         context.log.info(
             f"published {len(publication.rows)} marts ({total} rows) to {publication.snapshot}"
@@ -220,6 +244,23 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
         )
 
     return warehouse_snapshot
+
+
+def _copy_mart(
+    conn: duckdb.DuckDBPyConnection, mart: str, target: str, columns: Sequence[str], key: str
+) -> None:
+    """Create `target` as a copy of ``marts.<mart>``, its `columns` replaced by pseudonyms."""
+    source = f"{MARTS_SCHEMA}.{_ident(mart)}"
+    if not columns:
+        conn.execute(f"create table {target} as select * from {source}")
+        return
+    frame = pl.from_arrow(conn.execute(f"select * from {source}").to_arrow_table())
+    frame = frame.with_columns(pseudonymise_series(key, frame[column]) for column in columns)
+    conn.register("__published_mart", frame.to_arrow())
+    try:
+        conn.execute(f"create table {target} as select * from __published_mart")
+    finally:
+        conn.unregister("__published_mart")
 
 
 def _require_tables(conn: duckdb.DuckDBPyConnection, marts: Sequence[str]) -> None:
