@@ -88,6 +88,9 @@ _RC = {
     "legend.frameon": False,
     # Text stays text: crisp at any zoom, searchable, and far smaller than paths.
     "svg.fonttype": "none",
+    # Labels come from the data (brand names, handles): a "$" must stay a dollar
+    # sign, not start mathtext, which renders "$A$" as math or fails on "$x".
+    "text.parse_math": False,
 }
 
 
@@ -164,6 +167,25 @@ def write_report(settings: Settings, month: str) -> Path:
     return target
 
 
+def remove_stale_reports(settings: Settings) -> list[Path]:
+    """Delete the reports of months the published marts no longer hold data for; return them.
+
+    A report must not outlive its data: when a month's landing files are removed
+    (or replaced by files of other months), the month drops out of the marts and
+    its old report would still show the figures.
+    """
+    folder = settings.published_path / REPORT_DIR
+    reports = sorted(folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].html"))
+    if not reports:
+        return []
+    with _open_source(settings) as (conn, _source):
+        available = set(months_with_data(conn))
+    stale = [path for path in reports if path.stem not in available]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def build_report_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """The monthly partitioned `published/monthly_report` asset, downstream of the publication."""
 
@@ -188,6 +210,11 @@ def build_report_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefi
         repeat complainers. Self-contained (inline SVG and CSS): opens offline.
         Read from the published snapshot, so it shows exactly what BI tools see.
         """
+        for stale in remove_stale_reports(settings):
+            context.log.warning(
+                f"removed the report {stale.name}: the published marts hold no data for its "
+                "month any more (its landing files were removed or changed)"
+            )
         paths = []
         for month in context.partition_keys:
             try:

@@ -344,3 +344,35 @@ def test_report_renders_in_headless_chromium(
     assert pixels.std() > 20
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200
     assert pixels[:60, :, 2].mean() > pixels[:60, :, 0].mean() + 40
+
+
+def test_chart_labels_from_the_data_are_text_not_mathtext() -> None:
+    """A brand named with dollar signs (mathtext syntax) is drawn as written."""
+    from assets.serving.report import _render_svg
+
+    names = ["Bank $A$", "Cash$ $\\frac{1}{0", "50$ Mobile"]
+
+    def draw(figure) -> None:
+        axes = figure.subplots()
+        axes.barh(names, [1, 2, 3])
+        axes.set_title("Net sentiment of $brands$")
+
+    svg = _render_svg("mathtext", (4, 2), draw)
+    for name in [*names, "Net sentiment of $brands$"]:
+        assert name in svg
+
+
+def test_reports_of_months_without_data_are_removed(home_settings: Settings, dbt_warehouse):
+    from assets.serving.report import remove_stale_reports
+
+    publish(home_settings, dbt_warehouse.marts, dbt_warehouse.report_month)
+    folder = published_paths(home_settings)["report"]
+    kept = folder / f"{dbt_warehouse.report_month}.html"
+    assert kept.exists()
+    stale = folder / "2009-06.html"
+    stale.write_text("<html>figures of a month whose files were removed</html>")
+    unrelated = folder / "notes.html"
+    unrelated.write_text("not a monthly report")
+
+    assert remove_stale_reports(home_settings) == [stale]
+    assert kept.exists() and unrelated.exists() and not stale.exists()
