@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from expectations import rules
+
 
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
@@ -24,12 +26,15 @@ class MonthWindow:
 
     `now` is the moment "not in the future" is measured against (naive UTC); it
     is fixed when the window is made so that every expectation of a check run
-    uses the same instant.
+    uses the same instant. `max_future_days` is how far past `now` a row may
+    lie (settings.max_future_days; the loader refuses rows beyond it by the
+    same rule, `expectations.rules`).
     """
 
     months: tuple[date, ...]
     timezone: str = "Europe/Amsterdam"
     now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    max_future_days: float = rules.DEFAULT_MAX_FUTURE_DAYS
 
     def __post_init__(self) -> None:
         if not self.months:
@@ -40,13 +45,17 @@ class MonthWindow:
 
     @classmethod
     def from_keys(
-        cls, partition_keys: Iterable[str], timezone: str, now: datetime | None = None
+        cls,
+        partition_keys: Iterable[str],
+        timezone: str,
+        now: datetime | None = None,
+        max_future_days: float = rules.DEFAULT_MAX_FUTURE_DAYS,
     ) -> MonthWindow:
         """The window of ``YYYY-MM`` partition keys (the keys of a Dagster run)."""
         months = tuple(date(int(key[:4]), int(key[5:7]), 1) for key in partition_keys)
         if now is None:
-            return cls(months=months, timezone=timezone)
-        return cls(months=months, timezone=timezone, now=now)
+            return cls(months=months, timezone=timezone, max_future_days=max_future_days)
+        return cls(months=months, timezone=timezone, now=now, max_future_days=max_future_days)
 
     @property
     def first(self) -> date:
@@ -72,6 +81,16 @@ class MonthWindow:
     def end_utc(self) -> datetime:
         """Start of the month after the last one in the reporting time zone, as naive UTC."""
         return _local_midnight_utc(self.end, self.timezone)
+
+    @property
+    def latest_utc(self) -> datetime:
+        """The latest timestamp a row may carry (naive UTC): `now` + `max_future_days`."""
+        return rules.latest_instant(self.now, self.max_future_days)
+
+    @property
+    def latest_date(self) -> date:
+        """The latest calendar date a row may carry (`expectations.rules.latest_date`)."""
+        return rules.latest_date(self.now, self.max_future_days)
 
     @property
     def label(self) -> str:

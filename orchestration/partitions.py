@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import dagster as dg
@@ -12,12 +13,18 @@ MONTH_FORMAT = "%Y-%m"
 
 
 def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:
-    """Calendar months in the reporting time zone, keys ``YYYY-MM``, up to the current month."""
+    """Calendar months in the reporting time zone, keys ``YYYY-MM``.
+
+    Up to the month of now + ``settings.max_future_days``: the loader accepts rows
+    that far ahead (a clock a little fast, a time zone ahead), so their month
+    must exist; anything later is refused at load and opens no partition.
+    """
     return dg.MonthlyPartitionsDefinition(
         start_date=settings.first_month,
         fmt=MONTH_FORMAT,
         timezone=settings.reporting_timezone,
-        end_offset=1,
+        # 1 = the current month; every started 28 days of tolerance may reach one more.
+        end_offset=1 + math.ceil(settings.max_future_days / 28),
     )
 
 

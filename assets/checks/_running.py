@@ -38,12 +38,17 @@ def asset_check(
 
 
 def run_window(context: dg.AssetCheckExecutionContext, settings: Settings) -> MonthWindow:
-    """The months of the run: its partition key, or every key of its partition range."""
+    """The months of the run (its partition key, or every key of its partition range), with
+    the future tolerance the loader applied (settings.max_future_days)."""
     if not (context.has_partition_key or context.has_partition_key_range):
         raise dg.Failure(
             "this check validates monthly partitions: run it with a partition key or range"
         )
-    return MonthWindow.from_keys(context.partition_keys, settings.reporting_timezone)
+    return MonthWindow.from_keys(
+        context.partition_keys,
+        settings.reporting_timezone,
+        max_future_days=settings.max_future_days,
+    )
 
 
 def session(context: dg.AssetCheckExecutionContext, settings: Settings) -> ValidationSession:

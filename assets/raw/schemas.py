@@ -4,12 +4,20 @@ A `SourceSchema` lists the canonical columns in the order of the contract,
 their kind (which parser validates them), whether a value is required, the
 key that identifies a record (for duplicate detection) and the column whose
 month decides the partition.
+
+The row rules that the blocking checks on ``raw.*`` also verify (value
+ranges, text lengths, column orders, columns unique besides the key) are not
+written here: `_source` takes them from `expectations.rules`, the one
+definition the suites use too, so the loader refuses exactly the rows a check
+would fail.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
+
+from expectations import rules
 
 
 class Kind(Enum):
@@ -26,6 +34,7 @@ class Kind(Enum):
     KEYWORDS = "keywords"
     TIMEZONE = "timezone"
     HANDLE = "handle"
+    CURRENCY = "currency"
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,11 @@ class Column:
     # A required text column whose header must be present but whose value may be
     # empty (a media-only post has no text).
     allow_empty: bool = False
+    # Longest text accepted, in characters (None: no limit).
+    max_length: int | None = None
+    # An id, handle or key: zero-width characters are removed and the text is put
+    # in Unicode NFC before anything compares it (`validation`).
+    identifier: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,10 @@ class SourceSchema:
     pseudonymised: tuple[str, ...] = field(default=())
     # Key columns compared case-insensitively (handles: @AskCiti is @askciti).
     casefold_key: tuple[str, ...] = field(default=())
+    # Pairs of columns whose order a row must respect (expectations.rules.NOT_BEFORE).
+    not_before: tuple[rules.NotBefore, ...] = field(default=())
+    # Columns besides the key that no two rows may share (expectations.rules.ALSO_UNIQUE).
+    also_unique: tuple[str, ...] = field(default=())
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -72,108 +90,154 @@ class SourceSchema:
         return next(column for column in self.columns if column.name == name)
 
 
-PLATFORMS = ("twitter", "facebook", "instagram", "forum", "blog", "news", "review", "other")
-CHANNELS = ("phone", "email", "letter", "webform", "store", "social", "other")
+PLATFORMS = rules.PLATFORMS
+CHANNELS = rules.CHANNELS
 
-MENTIONS = SourceSchema(
-    source="mentions",
-    columns=(
-        Column("mention_id", required=True),
-        Column("platform", Kind.CHOICE, required=True, choices=PLATFORMS),
-        Column("created_at", Kind.TIMESTAMP, required=True),
-        Column("author_id", required=True),
-        Column("text", required=True, allow_empty=True),
-        Column("brand"),
-        Column("in_reply_to_id"),
-        Column("language", Kind.LANGUAGE),
-        Column("author_followers", Kind.INTEGER, minimum=0),
-        Column("url"),
-        Column("deleted_at", Kind.TIMESTAMP),
-    ),
-    key=("platform", "mention_id"),
-    partition_column="created_at",
+
+def _source(schema: SourceSchema) -> SourceSchema:
+    """`schema` with the row rules of `expectations.rules` for its source applied.
+
+    Fails at import when a rule names a column the contract lacks, so a typo
+    cannot silently drop a rule from the loader while the check keeps it.
+    """
+    source = schema.source
+    ranges = rules.RANGES.get(source, {})
+    limited = rules.LENGTH_LIMITED.get(source, ())
+    orders = rules.NOT_BEFORE.get(source, ())
+    unique = tuple(rules.ALSO_UNIQUE.get(source, {}))
+    named = [*ranges, *limited, *unique, *(n for o in orders for n in (o.later, o.earlier))]
+    unknown = sorted(set(named) - set(schema.names))
+    if unknown:
+        raise ValueError(f"expectations.rules names unknown {source} column(s): {unknown}")
+    columns = []
+    for column in schema.columns:
+        bounds = ranges.get(column.name)
+        if bounds is not None:
+            column = replace(
+                column,
+                minimum=bounds.minimum,
+                maximum=bounds.maximum,
+                exclusive_minimum=bounds.strict_minimum,
+            )
+        if column.name in limited:
+            column = replace(column, max_length=rules.MAX_TEXT_LENGTH)
+        columns.append(column)
+    return replace(schema, columns=tuple(columns), not_before=orders, also_unique=unique)
+
+
+# Ranges, text lengths, orders and extra unique columns come from expectations.rules
+# (`_source`); a column here only says what the contract says about its kind.
+MENTIONS = _source(
+    SourceSchema(
+        source="mentions",
+        columns=(
+            Column("mention_id", required=True, identifier=True),
+            Column("platform", Kind.CHOICE, required=True, choices=PLATFORMS),
+            Column("created_at", Kind.TIMESTAMP, required=True),
+            Column("author_id", required=True, identifier=True),
+            Column("text", required=True, allow_empty=True),
+            Column("brand", identifier=True),
+            Column("in_reply_to_id", identifier=True),
+            Column("language", Kind.LANGUAGE),
+            Column("author_followers", Kind.INTEGER),
+            Column("url"),
+            Column("deleted_at", Kind.TIMESTAMP),
+        ),
+        key=("platform", "mention_id"),
+        partition_column="created_at",
+    )
 )
 
-COMPLAINTS = SourceSchema(
-    source="complaints",
-    columns=(
-        Column("complaint_id", required=True),
-        Column("brand", required=True),
-        Column("received_at", Kind.TIMESTAMP, required=True),
-        Column("channel", Kind.CHOICE, required=True, choices=CHANNELS),
-        Column("category"),
-        Column("customer_id"),
-        Column("social_handle"),
-        Column("resolved_at", Kind.TIMESTAMP),
-        Column("is_timely_response", Kind.BOOLEAN),
-    ),
-    key=("complaint_id",),
-    partition_column="received_at",
-    pseudonymised=("customer_id", "social_handle"),
+COMPLAINTS = _source(
+    SourceSchema(
+        source="complaints",
+        columns=(
+            Column("complaint_id", required=True, identifier=True),
+            Column("brand", required=True, identifier=True),
+            Column("received_at", Kind.TIMESTAMP, required=True),
+            Column("channel", Kind.CHOICE, required=True, choices=CHANNELS),
+            Column("category"),
+            Column("customer_id", identifier=True),
+            Column("social_handle", identifier=True),
+            Column("resolved_at", Kind.TIMESTAMP),
+            Column("is_timely_response", Kind.BOOLEAN),
+        ),
+        key=("complaint_id",),
+        partition_column="received_at",
+        pseudonymised=("customer_id", "social_handle"),
+    )
 )
 
-NPS_RESPONSES = SourceSchema(
-    source="nps_responses",
-    columns=(
-        Column("response_id", required=True),
-        Column("brand", required=True),
-        Column("answered_at", Kind.TIMESTAMP, required=True),
-        Column("score", Kind.INTEGER, required=True, minimum=0, maximum=10),
-        Column("respondent_id"),
-        Column("comment"),
-        Column("wave"),
-    ),
-    key=("response_id",),
-    partition_column="answered_at",
-    pseudonymised=("respondent_id",),
+NPS_RESPONSES = _source(
+    SourceSchema(
+        source="nps_responses",
+        columns=(
+            Column("response_id", required=True, identifier=True),
+            Column("brand", required=True, identifier=True),
+            Column("answered_at", Kind.TIMESTAMP, required=True),
+            Column("score", Kind.INTEGER, required=True),
+            Column("respondent_id", identifier=True),
+            Column("comment"),
+            Column("wave"),
+        ),
+        key=("response_id",),
+        partition_column="answered_at",
+        pseudonymised=("respondent_id",),
+    )
 )
 
-STOCK_PRICES = SourceSchema(
-    source="stock_prices",
-    columns=(
-        Column("ticker", required=True),
-        Column("date", Kind.DATE, required=True),
-        Column("close", Kind.NUMBER, required=True, minimum=0, exclusive_minimum=True),
-        Column("open", Kind.NUMBER, minimum=0),
-        Column("high", Kind.NUMBER, minimum=0),
-        Column("low", Kind.NUMBER, minimum=0),
-        Column("adj_close", Kind.NUMBER, minimum=0),
-        Column("volume", Kind.INTEGER, minimum=0),
-        Column("currency"),
-    ),
-    key=("ticker", "date"),
-    partition_column="date",
+STOCK_PRICES = _source(
+    SourceSchema(
+        source="stock_prices",
+        columns=(
+            Column("ticker", required=True, identifier=True),
+            Column("date", Kind.DATE, required=True),
+            Column("close", Kind.NUMBER, required=True),
+            Column("open", Kind.NUMBER),
+            Column("high", Kind.NUMBER),
+            Column("low", Kind.NUMBER),
+            Column("adj_close", Kind.NUMBER),
+            Column("volume", Kind.INTEGER),
+            Column("currency", Kind.CURRENCY),
+        ),
+        key=("ticker", "date"),
+        partition_column="date",
+    )
 )
 
-BRANDS = SourceSchema(
-    source="brands",
-    columns=(
-        Column("brand", required=True),
-        Column("display_name"),
-        Column("sector"),
-        Column("country"),
-        Column("ticker"),
-        Column("currency"),
-        Column("shares_outstanding", Kind.INTEGER, minimum=0),
-        Column("keywords", Kind.KEYWORDS),
-    ),
-    key=("brand",),
+BRANDS = _source(
+    SourceSchema(
+        source="brands",
+        columns=(
+            Column("brand", required=True, identifier=True),
+            Column("display_name"),
+            Column("sector"),
+            Column("country"),
+            Column("ticker", identifier=True),
+            Column("currency", Kind.CURRENCY),
+            Column("shares_outstanding", Kind.INTEGER),
+            Column("keywords", Kind.KEYWORDS),
+        ),
+        key=("brand",),
+    )
 )
 
-WEBCARE_ACCOUNTS = SourceSchema(
-    source="webcare_accounts",
-    columns=(
-        Column("brand", required=True),
-        Column("handle", Kind.HANDLE, required=True),
-        Column("platform", Kind.CHOICE, required=True, choices=PLATFORMS),
-        Column("is_bot", Kind.BOOLEAN),
-        Column("promised_response_minutes", Kind.INTEGER, minimum=0),
-        Column("opening_hours"),
-        Column("timezone", Kind.TIMEZONE),
-        Column("bio"),
-    ),
-    key=("platform", "handle"),
-    casefold_key=("handle",),
+WEBCARE_ACCOUNTS = _source(
+    SourceSchema(
+        source="webcare_accounts",
+        columns=(
+            Column("brand", required=True, identifier=True),
+            Column("handle", Kind.HANDLE, required=True, identifier=True),
+            Column("platform", Kind.CHOICE, required=True, choices=PLATFORMS),
+            Column("is_bot", Kind.BOOLEAN),
+            Column("promised_response_minutes", Kind.INTEGER),
+            Column("opening_hours"),
+            Column("timezone", Kind.TIMEZONE),
+            Column("bio"),
+        ),
+        key=("platform", "handle"),
+        casefold_key=("handle",),
+    )
 )
 
 SCHEMAS: dict[str, SourceSchema] = {

@@ -5,9 +5,19 @@ value is fine). A row with any error is refused: it keeps its line, the first
 failing column (as the file names it) and every reason, joined by ``; ``.
 Valid rows come out typed (timestamps as naive UTC) with their partition month.
 
+Besides each value on its own, a row is refused when it breaks a row rule of
+`expectations.rules` that the blocking check on its raw table verifies: a text
+over the length limit, a pair of columns out of order (high below low), or a
+partition timestamp more than settings.max_future_days in the future (such a
+row gets no partition month, so it never opens a month of its own). Ids
+(`Column.identifier`) lose zero-width characters and are put in Unicode NFC
+before anything compares them.
+
 Duplicates are a separate step (`find_duplicates`) because they span files:
 rows with the same key and the same content are loaded once; a row whose key
-was seen before with different content is refused and points to the first one.
+was seen before with different content is refused and points to the first one,
+as is a row sharing a column that must be unique besides the key (a brand's
+ticker) with an earlier row.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -31,10 +42,13 @@ from assets.raw.timestamps import (
     partition_month,
     shown,
 )
+from expectations import rules
 
 PARTITION = "partition_month"
 _VALUE = "__value_"
 _ERROR = "__error_"
+_ORDER_ERROR = "__order_error_"
+_ZERO_WIDTH = "[" + rules.ZERO_WIDTH_CHARACTERS + "]"
 COLUMN = "column"
 REASON = "reason"
 
@@ -62,11 +76,19 @@ def validate(
     adapter: Adapter,
     source_timezone: str,
     reporting_timezone: str,
+    max_future_days: float = rules.DEFAULT_MAX_FUTURE_DAYS,
+    now: datetime | None = None,
 ) -> Validated:
-    """Check every value of `canonical` against `schema`; see the module docstring."""
+    """Check every value of `canonical` against `schema`; see the module docstring.
+
+    The partition column may lie at most `max_future_days` after `now` (naive
+    UTC; default the current time), by the rule of `expectations.rules`.
+    """
     columns = list(schema.columns) + list(adapter.hints)
     overrides = adapter.parsers(source_timezone, reporting_timezone)
     frame = canonical.frame.with_columns(_prepared(column) for column in columns)
+    if now is None:
+        now = datetime.now(UTC).replace(tzinfo=None)
 
     parsed_columns: list[tuple[Column, str, Parsed]] = []
     for column in columns:
@@ -74,7 +96,10 @@ def validate(
         parser = overrides.get(column.name) or _default_parser(
             column, source_timezone, reporting_timezone
         )
-        parsed_columns.append((column, label, parser(pl.col(column.name), label)))
+        parsed = parser(pl.col(column.name), label)
+        if column.name == schema.partition_column:
+            parsed = _not_in_future(column, label, parsed, now, max_future_days)
+        parsed_columns.append((column, label, parsed))
 
     # Helper columns first (stage by stage), then each value and error once, then
     # the row's verdict from the error columns: every expression is evaluated once.
@@ -94,13 +119,24 @@ def validate(
             _error(column, label, parsed).alias(_ERROR + column.name),
         )
     )
-    errors = [pl.col(_ERROR + column.name) for column, _, _ in parsed_columns]
-    reason = pl.concat_str(errors, separator="; ", ignore_nulls=True)
+    # Orders between two columns compare the parsed values, so they only speak
+    # when both values are valid on their own.
+    frame = frame.with_columns(
+        _order_error(order, canonical.labels).alias(_ORDER_ERROR + order.later)
+        for order in schema.not_before
+    )
+    failing = [(pl.col(_ERROR + column.name), label) for column, label, _ in parsed_columns] + [
+        (
+            pl.col(_ORDER_ERROR + order.later),
+            canonical.labels.get(order.later, order.later),
+        )
+        for order in schema.not_before
+    ]
+    reason = pl.concat_str([error for error, _ in failing], separator="; ", ignore_nulls=True)
     checked = frame.with_columns(
         *[pl.col(_VALUE + column.name).alias(column.name) for column, _, _ in parsed_columns],
         pl.coalesce(
-            pl.when(pl.col(_ERROR + column.name).is_not_null()).then(pl.lit(label))
-            for column, label, _ in parsed_columns
+            pl.when(error.is_not_null()).then(pl.lit(label)) for error, label in failing
         ).alias(COLUMN),
         pl.when(reason != "").then(reason).alias(REASON),
     )
@@ -124,9 +160,57 @@ def validate(
 
 
 def _prepared(column: Column) -> pl.Expr:
-    """Strip spaces; an empty value is a missing value."""
-    value = pl.col(column.name).str.strip_chars()
+    """Strip spaces; an empty value is a missing value.
+
+    An id also loses its zero-width characters and is put in NFC, so ``m1``
+    followed by U+200B, or an ``é`` written as ``e`` + accent, is the same id as
+    its plain form: a second mention otherwise, and a thread that no longer joins.
+    """
+    value = pl.col(column.name)
+    if column.identifier:
+        value = value.str.replace_all(_ZERO_WIDTH, "").str.normalize("NFC")
+    value = value.str.strip_chars()
     return pl.when(value != "").then(value).alias(column.name)
+
+
+def _not_in_future(
+    column: Column, label: str, parsed: Parsed, now: datetime, max_future_days: float
+) -> Parsed:
+    """Refuse a partition value beyond `now` + `max_future_days` (`expectations.rules`).
+
+    The refused value becomes null, so the row has no partition month: a typo
+    like 2099 is recorded with the file's month instead of opening months up to it.
+    """
+    tolerance = rules.tolerance_text(max_future_days)
+    if column.kind is Kind.DATE:
+        too_late = parsed.value > pl.lit(rules.latest_date(now, max_future_days))
+        message = f"lies more than {tolerance} after today (settings max_future_days)"
+    else:
+        too_late = parsed.value > pl.lit(rules.latest_instant(now, max_future_days))
+        message = f"lies more than {tolerance} in the future (settings max_future_days)"
+    error = (
+        pl.when(parsed.error.is_not_null())
+        .then(parsed.error)
+        .when(too_late)
+        .then(pl.format("{}: '{}' {}", pl.lit(label), shown(pl.col(column.name)), pl.lit(message)))
+    )
+    return Parsed(pl.when(~too_late).then(parsed.value), error, parsed.stages)
+
+
+def _order_error(order: rules.NotBefore, labels: dict[str, str]) -> pl.Expr:
+    """The reason a row breaks `order` (e.g. ``high: '9.5' is below low '10.0'``), else null."""
+    later = labels.get(order.later, order.later)
+    earlier = labels.get(order.earlier, order.earlier)
+    return pl.when(pl.col(_VALUE + order.later) < pl.col(_VALUE + order.earlier)).then(
+        pl.format(
+            "{}: '{}' is {} {} '{}'",
+            pl.lit(later),
+            shown(pl.col(order.later)),
+            pl.lit(order.word),
+            pl.lit(earlier),
+            shown(pl.col(order.earlier)),
+        )
+    )
 
 
 def _partition(schema: SourceSchema, reporting_timezone: str) -> pl.Expr:
@@ -180,7 +264,37 @@ def _default_parser(column: Column, source_timezone: str, reporting_timezone: st
         return _parse_timezone
     if kind is Kind.HANDLE:
         return _parse_handle
+    if kind is Kind.CURRENCY:
+        return _parse_currency
+    if column.max_length is not None:
+        return lambda value, label: _limited_text(value, label, column.max_length)
     return lambda value, label: Parsed(value, pl.lit(None, dtype=pl.String))
+
+
+def _limited_text(value: pl.Expr, label: str, max_length: int) -> Parsed:
+    length = value.str.len_chars()
+    error = pl.when(length > max_length).then(
+        pl.format(
+            "{}: the text is {} characters long, more than the {} allowed",
+            pl.lit(label),
+            length,
+            pl.lit(f"{max_length:,}"),
+        )
+    )
+    return Parsed(value, error)
+
+
+def _parse_currency(value: pl.Expr, label: str) -> Parsed:
+    code = value.str.to_uppercase()
+    ok = code.str.contains(rules.CURRENCY_REGEX)
+    error = pl.when(~ok).then(
+        pl.format(
+            "{}: '{}' is not an ISO 4217 currency code (three letters, e.g. EUR)",
+            pl.lit(label),
+            shown(value),
+        )
+    )
+    return Parsed(pl.when(ok).then(code), error)
 
 
 def _parse_choice(value: pl.Expr, label: str, choices: tuple[str, ...]) -> Parsed:
@@ -323,12 +437,27 @@ def _parse_timezone(value: pl.Expr, label: str) -> Parsed:
 
 
 def _parse_handle(value: pl.Expr, label: str) -> Parsed:
-    handle = value.str.strip_prefix("@").str.strip_chars()
-    ok = (handle != "") & ~handle.str.contains(r"\s")
-    error = pl.when(~ok).then(
-        pl.format("{}: '{}' is not a handle (no spaces allowed)", pl.lit(label), shown(value))
+    prefix = rules.HANDLE_PREFIX
+    handle = value.str.strip_prefix(prefix).str.strip_chars()
+    spaced = (handle == "") | handle.str.contains(r"\s")
+    # Handles are stored without their "@"; "@@x" would keep one.
+    prefixed = handle.str.starts_with(prefix)
+    error = (
+        pl.when(spaced)
+        .then(
+            pl.format("{}: '{}' is not a handle (no spaces allowed)", pl.lit(label), shown(value))
+        )
+        .when(prefixed)
+        .then(
+            pl.format(
+                "{}: '{}' is not a handle (one leading {} at most)",
+                pl.lit(label),
+                shown(value),
+                pl.lit(prefix),
+            )
+        )
     )
-    return Parsed(pl.when(ok).then(handle), error)
+    return Parsed(pl.when(~spaced & ~prefixed).then(handle), error)
 
 
 @dataclass
@@ -338,7 +467,8 @@ class Duplicates:
     `keep`: boolean per row (first occurrence of its key, or a row without
     duplicates). `exact`: rows dropped because an earlier row has the same
     key and content. `conflicts`: rows refused, with the file and line of the
-    first occurrence.
+    first occurrence; `column` names the column they share with it when that
+    is one of `SourceSchema.also_unique` (its `value` too), null when it is the key.
     """
 
     keep: pl.Series
@@ -373,5 +503,28 @@ def find_duplicates(
         LINE,
         pl.col("__first_file").alias("first_file"),
         pl.col("__first_line").alias("first_line"),
+        pl.lit(None, dtype=pl.String).alias("column"),
+        pl.lit(None, dtype=pl.String).alias("value"),
     )
-    return Duplicates(keep=keep, exact=exact, conflicts=conflicts)
+    clashes = [conflicts]
+    for column in schema.also_unique:
+        # Among the rows kept so far, the first to carry a value keeps it.
+        kept = rows.with_row_index("__index").filter(pl.lit(keep) & pl.col(column).is_not_null())
+        later = kept.filter(pl.int_range(pl.len()).over(column) > 0)
+        firsts = kept.select(
+            pl.col(column),
+            pl.col(file_column).first().over(column).alias("first_file"),
+            pl.col(LINE).first().over(column).alias("first_line"),
+        ).unique(subset=column, keep="first")
+        clashes.append(
+            later.join(firsts, on=column, how="left", maintain_order="left").select(
+                file_column,
+                LINE,
+                "first_file",
+                "first_line",
+                pl.lit(column).alias("column"),
+                pl.col(column).cast(pl.String).alias("value"),
+            )
+        )
+        keep = keep.scatter(later["__index"].cast(pl.Int64).to_list(), False)
+    return Duplicates(keep=keep, exact=exact, conflicts=pl.concat(clashes))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from expectations import rules
 from expectations._gx import import_gx
 from expectations.frames import as_pandas
 from expectations.window import MonthWindow
@@ -22,11 +23,9 @@ SEVERITIES = (ERROR, WARN)
 # GX 1.x has its own severity field; kept in step with ours so Data Docs show the same level.
 _GX_SEVERITY = {ERROR: "critical", WARN: "warning"}
 
-# A pseudonym made at ingestion: "p_" + 16 hex characters of a keyed HMAC.
-PSEUDONYM_REGEX = r"^p_[0-9a-f]{16}$"
-# A CSV quote left open glues the following rows into one field; no real post,
-# complaint or comment comes near this many characters.
-MAX_TEXT_LENGTH = 20_000
+# Row rules share their parameters with the loader (expectations.rules).
+PSEUDONYM_REGEX = rules.PSEUDONYM_REGEX
+MAX_TEXT_LENGTH = rules.MAX_TEXT_LENGTH
 
 
 def level(severity: str) -> dict[str, Any]:
@@ -103,12 +102,14 @@ def add_month(frame: Any, column: str, timezone: str | None) -> pd.DataFrame:
 
 
 def timestamp_rules(column: str, window: MonthWindow) -> list[Expectation]:
-    """`column` (naive UTC) falls inside the validated months and not in the future, and each
-    row's ``partition_month`` is the reporting month of `column` (all error).
+    """`column` (naive UTC) falls inside the validated months and not in the future (beyond
+    ``window.max_future_days``, as the loader refuses it), and each row's ``partition_month``
+    is the reporting month of `column` (all error).
 
     Needs the frame to have gone through `add_month(frame, column, window.timezone)`.
     """
     gx = import_gx()
+    latest = window.latest_utc
     return [
         gx.expectations.ExpectColumnValuesToBeBetween(
             column=column,
@@ -120,8 +121,9 @@ def timestamp_rules(column: str, window: MonthWindow) -> list[Expectation]:
         ),
         gx.expectations.ExpectColumnValuesToBeBetween(
             column=column,
-            max_value=window.now,
-            description=f"{column} is not in the future (after {window.now:%Y-%m-%d %H:%M} UTC)",
+            max_value=latest,
+            description=f"{column} is not in the future (after {latest:%Y-%m-%d %H:%M} UTC, "
+            f"now + {rules.tolerance_text(window.max_future_days)})",
             **level(ERROR),
         ),
         _partition_matches(column),
@@ -130,13 +132,13 @@ def timestamp_rules(column: str, window: MonthWindow) -> list[Expectation]:
 
 def date_rules(column: str, window: MonthWindow) -> list[Expectation]:
     """A calendar-date `column` falls inside the validated months, is not after today in any
-    time zone, and matches its row's ``partition_month`` (all error).
+    time zone plus ``window.max_future_days`` (as the loader refuses it), and matches its
+    row's ``partition_month`` (all error).
 
     Needs the frame to have gone through `add_month(frame, column, None)`.
     """
     gx = import_gx()
-    # A date is local to whoever wrote it; the latest local "today" anywhere is UTC + 14 h.
-    latest = datetime.combine((window.now + timedelta(hours=14)).date(), datetime.min.time())
+    latest = datetime.combine(window.latest_date, datetime.min.time())
     return [
         gx.expectations.ExpectColumnValuesToBeBetween(
             column=column,
@@ -149,7 +151,8 @@ def date_rules(column: str, window: MonthWindow) -> list[Expectation]:
         gx.expectations.ExpectColumnValuesToBeBetween(
             column=column,
             max_value=latest,
-            description=f"{column} is not in the future (after {latest:%Y-%m-%d})",
+            description=f"{column} is not in the future (after {latest:%Y-%m-%d}, today "
+            f"anywhere + {rules.tolerance_text(window.max_future_days)})",
             **level(ERROR),
         ),
         _partition_matches(column),
@@ -221,14 +224,62 @@ def at_least(column: str, minimum: float, *, strict: bool = False) -> Expectatio
     )
 
 
-def not_before(later: str, earlier: str) -> Expectation:
-    """`later` is not before `earlier` where both are given (error)."""
+def not_before(later: str, earlier: str, word: str = "before") -> Expectation:
+    """`later` is not before (`word`: below) `earlier` where both are given (error)."""
     gx = import_gx()
     return gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
         column_A=later,
         column_B=earlier,
         or_equal=True,
         ignore_row_if="either_value_is_missing",
-        description=f"{later} is not before {earlier}",
+        description=f"{later} is not {word} {earlier}",
+        **level(ERROR),
+    )
+
+
+def in_range(column: str, bounds: rules.Range) -> Expectation:
+    """`column` stays within `bounds` (error); nulls are left to `required`."""
+    if bounds.maximum is None:
+        return at_least(column, bounds.minimum, strict=bounds.strict_minimum)
+    gx = import_gx()
+    return gx.expectations.ExpectColumnValuesToBeBetween(
+        column=column,
+        min_value=bounds.minimum,
+        max_value=bounds.maximum,
+        strict_min=bounds.strict_minimum,
+        description=f"{column} is {bounds.what + ' ' if bounds.what else ''}from "
+        f"{bounds.minimum:g} to {bounds.maximum:g}",
+        **level(ERROR),
+    )
+
+
+def row_rules(source: str) -> list[Expectation]:
+    """The row rules of `source` from `expectations.rules` that the loader refuses rows by:
+    value ranges, column orders, text lengths and columns unique besides the key (all error).
+    """
+    gx = import_gx()
+    return [
+        *(in_range(column, bounds) for column, bounds in rules.RANGES.get(source, {}).items()),
+        *(
+            not_before(order.later, order.earlier, order.word)
+            for order in rules.NOT_BEFORE.get(source, ())
+        ),
+        *(text_length(column) for column in rules.LENGTH_LIMITED.get(source, ())),
+        *(
+            gx.expectations.ExpectColumnValuesToBeUnique(
+                column=column, description=description, **level(ERROR)
+            )
+            for column, description in rules.ALSO_UNIQUE.get(source, {}).items()
+        ),
+    ]
+
+
+def currency_code(column: str = "currency") -> Expectation:
+    """`column` is an ISO 4217 code, three capitals (error)."""
+    gx = import_gx()
+    return gx.expectations.ExpectColumnValuesToMatchRegex(
+        column=column,
+        regex=rules.CURRENCY_REGEX,
+        description=f"{column} is an ISO 4217 code (three capitals)",
         **level(ERROR),
     )

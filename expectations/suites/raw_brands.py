@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from expectations._gx import import_gx
-from expectations.suites._common import ERROR, WARN, at_least, level, new_suite, required, unique
+from expectations.suites._common import (
+    WARN,
+    currency_code,
+    level,
+    new_suite,
+    required,
+    row_rules,
+    unique,
+)
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -28,17 +36,7 @@ def build_suite() -> ExpectationSuite:
             ),
             *required(KEY),
             unique(KEY, "a brand"),
-            expect.ExpectColumnValuesToBeUnique(
-                column="ticker",
-                description="no two brands share a ticker (market cap would count twice)",
-                **level(ERROR),
-            ),
-            expect.ExpectColumnValuesToMatchRegex(
-                column="currency",
-                regex=r"^[A-Z]{3}$",
-                description="currency is an ISO 4217 code (three capitals)",
-                **level(ERROR),
-            ),
-            at_least("shares_outstanding", 0, strict=True),
+            *row_rules("brands"),
+            currency_code(),
         ],
     )

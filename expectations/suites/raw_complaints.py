@@ -6,14 +6,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from expectations import rules
 from expectations.suites._common import (
     add_month,
     has_rows,
     new_suite,
-    not_before,
     one_of,
     pseudonymised,
     required,
+    row_rules,
     timestamp_rules,
     unique,
 )
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 NAME = "raw.complaints"
 KEY = ("complaint_id",)
-CHANNELS = ("phone", "email", "letter", "webform", "store", "social", "other")
+CHANNELS = rules.CHANNELS
 
 
 def prepare(frame: pd.DataFrame, window: MonthWindow) -> pd.DataFrame:
@@ -42,8 +43,8 @@ def build_suite(window: MonthWindow) -> ExpectationSuite:
             unique(KEY, "a complaint"),
             one_of("channel", CHANNELS),
             *timestamp_rules("received_at", window),
-            not_before("resolved_at", "received_at"),
             pseudonymised("customer_id"),
             pseudonymised("social_handle"),
+            *row_rules("complaints"),
         ],
     )

@@ -6,21 +6,20 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from expectations import rules
 from expectations._gx import import_gx
 from expectations.suites._common import (
     ERROR,
     WARN,
     add_month,
-    at_least,
     has_rows,
     level,
     new_suite,
-    not_before,
     one_of,
     pseudonymised,
     required,
     row_column,
-    text_length,
+    row_rules,
     timestamp_rules,
     unique,
 )
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
 
 NAME = "raw.mentions"
 KEY = ("platform", "mention_id")
-PLATFORMS = ("twitter", "facebook", "instagram", "forum", "blog", "news", "review", "other")
+PLATFORMS = rules.PLATFORMS
 # Media-only posts are the only texts allowed to be empty; when more than this
 # share of a month is empty, the text column was most likely lost in an export.
 MAX_EMPTY_TEXT_SHARE = 0.10
@@ -59,12 +58,11 @@ def build_suite(window: MonthWindow) -> ExpectationSuite:
             unique(KEY, "a mention"),
             one_of("platform", PLATFORMS),
             *timestamp_rules("created_at", window),
-            not_before("deleted_at", "created_at"),
             pseudonymised(
                 "author_id",
                 row_condition=row_column("is_brand_account") == False,  # noqa: E712
             ),
-            text_length("text"),
+            *row_rules("mentions"),
             expect.ExpectColumnValueLengthsToBeBetween(
                 column="text",
                 min_value=1,
@@ -78,6 +76,5 @@ def build_suite(window: MonthWindow) -> ExpectationSuite:
                 description="language is an ISO 639-1 code (two lower-case letters)",
                 **level(ERROR),
             ),
-            at_least("author_followers", 0),
         ],
     )

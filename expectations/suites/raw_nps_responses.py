@@ -6,16 +6,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from expectations._gx import import_gx
 from expectations.suites._common import (
-    ERROR,
     add_month,
     has_rows,
-    level,
     new_suite,
     pseudonymised,
     required,
-    text_length,
+    row_rules,
     timestamp_rules,
     unique,
 )
@@ -35,22 +32,14 @@ def prepare(frame: pd.DataFrame, window: MonthWindow) -> pd.DataFrame:
 
 def build_suite(window: MonthWindow) -> ExpectationSuite:
     """Rules for the NPS answers of `window`'s months."""
-    gx = import_gx()
     return new_suite(
         NAME,
         [
             has_rows("NPS response"),
             *required(("response_id", "brand", "answered_at", "score")),
             unique(KEY, "an NPS response"),
-            gx.expectations.ExpectColumnValuesToBeBetween(
-                column="score",
-                min_value=0,
-                max_value=10,
-                description="score is an NPS answer from 0 to 10",
-                **level(ERROR),
-            ),
             *timestamp_rules("answered_at", window),
             pseudonymised("respondent_id"),
-            text_length("comment"),
+            *row_rules("nps_responses"),
         ],
     )

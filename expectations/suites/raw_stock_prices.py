@@ -6,16 +6,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from expectations._gx import import_gx
 from expectations.suites._common import (
-    ERROR,
     add_month,
-    at_least,
+    currency_code,
     date_rules,
     has_rows,
-    level,
     new_suite,
     required,
+    row_rules,
     unique,
 )
 from expectations.window import MonthWindow
@@ -34,8 +32,6 @@ def prepare(frame: pd.DataFrame, window: MonthWindow) -> pd.DataFrame:
 
 def build_suite(window: MonthWindow) -> ExpectationSuite:
     """Rules for the prices of `window`'s months."""
-    gx = import_gx()
-    expect = gx.expectations
     return new_suite(
         NAME,
         [
@@ -43,21 +39,7 @@ def build_suite(window: MonthWindow) -> ExpectationSuite:
             *required(("ticker", "date", "close")),
             unique(KEY, "a ticker's trading day"),
             *date_rules("date", window),
-            at_least("close", 0, strict=True),
-            *(at_least(column, 0) for column in ("open", "high", "low", "adj_close", "volume")),
-            expect.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="high",
-                column_B="low",
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                description="high is not below low",
-                **level(ERROR),
-            ),
-            expect.ExpectColumnValuesToMatchRegex(
-                column="currency",
-                regex=r"^[A-Z]{3}$",
-                description="currency is an ISO 4217 code (three capitals)",
-                **level(ERROR),
-            ),
+            *row_rules("stock_prices"),
+            currency_code(),
         ],
     )

@@ -7,19 +7,19 @@ from zoneinfo import available_timezones
 
 import pandas as pd
 
+from expectations import rules
 from expectations._gx import import_gx
 from expectations.frames import as_pandas
 from expectations.suites._common import (
     ERROR,
     WARN,
-    at_least,
     level,
     new_suite,
     one_of,
     required,
+    row_rules,
     unique,
 )
-from expectations.suites.raw_mentions import PLATFORMS
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -54,14 +54,14 @@ def build_suite() -> ExpectationSuite:
             ),
             *required(("brand", "handle", "platform")),
             unique(KEY, "an account"),
-            one_of("platform", PLATFORMS),
+            one_of("platform", rules.PLATFORMS),
             expect.ExpectColumnValuesToNotMatchRegex(
                 column="handle",
-                regex=r"^@",
+                regex=f"^{rules.HANDLE_PREFIX}",
                 description="handle is stored without a leading @",
                 **level(ERROR),
             ),
-            at_least("promised_response_minutes", 1),
+            *row_rules("webcare_accounts"),
             expect.ExpectColumnValuesToBeInSet(
                 column="timezone_is_iana",
                 value_set=[True],

@@ -1,10 +1,12 @@
 """A broken landing file stops the real pipeline before the marts: none rebuilt, none published.
 
 Real raw assets load the landing files, the real Great Expectations checks run on
-them, and the real dbt and publish assets wait behind those checks. The export
-below swapped ``created_at`` and ``deleted_at`` for a few mentions: every value
-parses, so the loader accepts the rows, but a mention deleted before it was
-written is impossible, and the blocking check on ``raw/mentions`` says so.
+them, and the real dbt and publish assets wait behind those checks. The two
+exports below swapped ``created_at`` and ``deleted_at`` for a tenth of their
+March mentions. The loader refuses each such row (a mention deleted before it
+was written is impossible) and each file stays under the reject threshold as a
+whole, but March as a month lost more than its share: the blocking check on
+``raw/mentions`` says so, a rule about a month that no single row breaks.
 """
 
 import io
@@ -52,28 +54,41 @@ MENTIONS_HEADER = (
 )
 
 
-def mentions_csv(swapped: set[int]) -> str:
-    """Thirty March mentions; the rows in `swapped` have created_at and deleted_at exchanged."""
+def mentions_csv(first_id: int, swapped: set[int]) -> str:
+    """140 February and 60 March mentions; the March rows in `swapped` (0..59) have
+    created_at and deleted_at exchanged."""
     lines = []
-    for i in range(30):
-        created, deleted = f"2010-03-{i % 28 + 1:02d}T10:{i:02d}:00", ""
+    for i in range(200):
+        month, day = (2, i % 28 + 1) if i < 140 else (3, (i - 140) % 28 + 1)
+        created, deleted = f"2010-{month:02d}-{day:02d}T10:{i % 60:02d}:00", ""
         if i % 5 == 0:
-            deleted = f"2010-03-{i % 28 + 1:02d}T18:00:00"
-        if i in swapped:
+            deleted = f"2010-{month:02d}-{day:02d}T18:00:00"
+        if i - 140 in swapped:
             created, deleted = deleted, created
         brand = "Hanzebank" if i % 2 else "Tulpbank"
         lines.append(
-            f"{1000 + i},twitter,{created},klant{i},@{brand} vraag nummer {i},,,nl,{i},,{deleted}"
+            f"{first_id + i},twitter,{created},klant{i},@{brand} vraag nummer {i},,,nl,{i},,"
+            f"{deleted}"
         )
     return MENTIONS_HEADER + "\n".join(lines) + "\n"
 
 
-def land(settings: Settings, mentions: str) -> None:
+# A tenth of each file's March rows: 6 of 200 rows per file (3%, under the 5% threshold),
+# 60 rows per file in March (under reject_min_month_rows, so no file fails on March alone),
+# and 12 of 120 in March for the month (10%).
+SWAPPED = {0, 10, 20, 30, 40, 50}
+
+
+def land(settings: Settings, *mentions: str) -> None:
     landing = settings.landing_path
+    files = [
+        (f"mentions/2010-03/mentions-{number}.csv", text)
+        for number, text in enumerate(mentions, start=1)
+    ]
     for relative, text in (
         ("brands/brands.csv", BRANDS),
         ("webcare_accounts/webcare_accounts.csv", ACCOUNTS),
-        ("mentions/2010-03/mentions.csv", mentions),
+        *files,
     ):
         path = landing / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +133,7 @@ def run_raw_to_published(settings: Settings) -> dg.ExecuteInProcessResult:
 
 
 def test_a_broken_landing_file_stops_the_run_before_the_marts(settings):
-    land(settings, mentions_csv(swapped={5, 10, 15}))
+    land(settings, mentions_csv(1000, SWAPPED), mentions_csv(2000, SWAPPED))
     published, published_bytes = previous_publication(settings)
 
     result = run_raw_to_published(settings)
@@ -134,13 +149,17 @@ def test_a_broken_landing_file_stops_the_run_before_the_marts(settings):
     ]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
     [failed] = check.metadata["failed_expectations"].value
-    assert failed["rule"] == "deleted_at is not before created_at"
-    assert failed["unexpected_count"] == 3
-    assert {(e["_source_file"], e["_source_line"]) for e in failed["examples"]} == {
-        ("mentions/2010-03/mentions.csv", 7),
-        ("mentions/2010-03/mentions.csv", 12),
-        ("mentions/2010-03/mentions.csv", 17),
-    }
+    assert failed["rule"] == "at most 5.0% of a month's rows were rejected"
+    assert failed["unexpected_count"] == 1
+    [example] = failed["examples"]
+    assert (example["rows_loaded"], example["rows_rejected"]) == (108, 12)
+    # Each refused row is in raw.rejected_rows with its reason, none in raw.mentions.
+    with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
+        refused = conn.execute(
+            "select count(*) filter (where reason like 'deleted_at: % is before created_at %'), "
+            "count(*) from raw.rejected_rows"
+        ).fetchone()
+    assert refused == (12, 12)
     # Neither dbt nor publishing started: the marts and the publication are the previous ones.
     materialised = {e.asset_key for e in result.get_asset_materialization_events()}
     assert not materialised & {*MART_KEYS, PUBLISH_KEY, REPORT_KEY}
@@ -164,5 +183,5 @@ def test_a_broken_landing_file_stops_the_run_before_the_marts(settings):
         commands.print_failures([result])
     assert (
         "BLOCKED by check raw/mentions:gx_expectations: 1 of" in stderr.getvalue()
-        and "deleted_at is not before created_at" in stderr.getvalue()
+        and "at most 5.0% of a month's rows were rejected" in stderr.getvalue()
     )

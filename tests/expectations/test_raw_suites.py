@@ -254,13 +254,25 @@ def test_a_brand_account_may_keep_its_readable_handle(gx_session):
 
 def test_mentions_in_the_future_fail(gx_session):
     mid_march = MonthWindow(months=(date(2010, 3, 1),), now=datetime(2010, 3, 20))
-    outcome = run(gx_session, raw_mentions, mentions(), mid_march)
+    # Exactly now + the default 1 day of tolerance is still accepted, as the loader does.
+    frame = set_cell(mentions(), 0, "created_at", T("2010-03-21 00:00"))
+    outcome = run(gx_session, raw_mentions, frame, mid_march)
     assert outcome.failed_rules() == [
-        "created_at is not in the future (after 2010-03-20 00:00 UTC)"
+        "created_at is not in the future (after 2010-03-21 00:00 UTC, now + 1 day)"
     ]
     failure = outcome.failures[0]
     assert failure.unexpected_count == 2
     assert failure.examples == ("2010-03-28T01:30:00", "2010-03-31T21:59:00")
+
+
+def test_the_future_tolerance_is_the_windows(gx_session):
+    strict = MonthWindow(months=(date(2010, 3, 1),), now=datetime(2010, 3, 20), max_future_days=0)
+    frame = set_cell(mentions(), 0, "created_at", T("2010-03-20 00:00:01"))
+    outcome = run(gx_session, raw_mentions, frame, strict)
+    assert outcome.failed_rules() == [
+        "created_at is not in the future (after 2010-03-20 00:00 UTC, now + 0 days)"
+    ]
+    assert outcome.failures[0].unexpected_count == 3
 
 
 def test_many_empty_texts_only_warn(gx_session):
@@ -393,9 +405,22 @@ def test_stock_price_rule_breaks(gx_session, breaks, failed):
 
 
 def test_a_price_dated_after_today_fails(gx_session):
+    # 12:00 UTC is already the 16th at UTC+14; one day of tolerance allows the 17th.
     early = MonthWindow(months=(date(2010, 3, 1),), now=datetime(2010, 3, 15, 12))
-    outcome = run(gx_session, raw_stock_prices, stock_prices(), early)
-    assert outcome.failed_rules() == ["date is not in the future (after 2010-03-16)"]
+    frame = set_cell(stock_prices(), 0, "date", T("2010-03-17"))
+    outcome = run(gx_session, raw_stock_prices, frame, early)
+    assert outcome.failed_rules() == [
+        "date is not in the future (after 2010-03-17, today anywhere + 1 day)"
+    ]
+    assert outcome.failures[0].unexpected_count == 1
+    strict = MonthWindow(
+        months=(date(2010, 3, 1),), now=datetime(2010, 3, 15, 12), max_future_days=0
+    )
+    outcome = run(gx_session, raw_stock_prices, frame, strict)
+    assert outcome.failed_rules() == [
+        "date is not in the future (after 2010-03-16, today anywhere + 0 days)"
+    ]
+    assert outcome.failures[0].unexpected_count == 2
 
 
 BRAND_BREAKS = [

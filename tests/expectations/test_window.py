@@ -31,3 +31,18 @@ def test_a_window_needs_first_days_of_months():
         MonthWindow(months=())
     with pytest.raises(ValueError, match="first days"):
         MonthWindow(months=(date(2010, 3, 2),))
+
+
+def test_the_latest_allowed_moment_is_now_plus_the_setting():
+    now = datetime(2010, 3, 20, 9, 30)
+    window = MonthWindow.from_keys(["2010-03"], "UTC", now=now, max_future_days=2)
+    assert window.latest_utc == datetime(2010, 3, 22, 9, 30)
+    # 09:30 UTC is 23:30 at UTC+14: still the 20th there, so two days allow the 22nd.
+    assert window.latest_date == date(2010, 3, 22)
+    later = MonthWindow.from_keys(
+        ["2010-03"], "UTC", now=datetime(2010, 3, 20, 10), max_future_days=2
+    )
+    assert later.latest_date == date(2010, 3, 23)
+    assert MonthWindow.from_keys(["2010-03"], "UTC", now=now).latest_utc == datetime(
+        2010, 3, 21, 9, 30
+    )

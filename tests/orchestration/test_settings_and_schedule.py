@@ -53,8 +53,10 @@ def test_monthly_partitions_use_reporting_timezone_and_month_keys(tmp_path):
     partitions = monthly_partitions(settings)
     keys = partitions.get_partition_keys(current_time=datetime(2011, 1, 15))
     assert keys[:3] == ["2010-01", "2010-02", "2010-03"]
-    # end_offset=1: the running month is a partition, so landed files of this month load.
-    assert keys[-1] == "2011-01"
+    # The running month and, for rows up to max_future_days (1) ahead, the next one.
+    assert keys[-1] == "2011-02"
+    ahead = monthly_partitions(Settings.from_env(tmp_path, max_future_days=40))
+    assert ahead.get_partition_keys(current_time=datetime(2011, 1, 15))[-1] == "2011-03"
     window = partitions.time_window_for_partition_key("2010-10")
     assert window.start == datetime(2010, 10, 1, tzinfo=ZoneInfo("Europe/Amsterdam"))
     assert month_start("2010-10").isoformat() == "2010-10-01"
