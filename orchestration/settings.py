@@ -7,6 +7,7 @@ tests build a `Settings` for a temporary home instead of patching the process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from expectations.rules import DEFAULT_MAX_FUTURE_DAYS
 from models.sentiment.build import DEFAULT_MODEL_NAME
 from models.sentiment.inference import DEFAULT_BATCH_SIZE
 
@@ -72,6 +74,13 @@ class Settings(dg.ConfigurableResource):
         "than a point (1 of 2 rows is 50%), so a month that holds a few rows of a large export "
         "would fail on noise; the whole-file share still covers those rows. At 100 rows and "
         "the default 5% threshold a month fails from its sixth refused row.",
+    )
+    max_future_days: float = Field(
+        default=DEFAULT_MAX_FUTURE_DAYS,
+        description="How far into the future (in days) a row's own timestamp or date may lie; "
+        "later rows are refused into raw.rejected_rows at load, and the blocking raw checks "
+        "apply the same limit. It absorbs clock drift and exports written around midnight; "
+        "a typo like 2099 is refused instead of opening a partition per month up to it.",
     )
     source_formats: dict[str, str] = Field(
         default_factory=dict,
@@ -169,10 +178,42 @@ def _parse_env(raw: str, annotation: object) -> object:
     return raw
 
 
+KEY_FILE_NAME = ".pseudonymisation.key"
+
+
 def _demo_key(root: Path) -> str:
-    key_file = root / ".pseudonymisation.key"
+    """The home's own pseudonymisation key, created on first use (owner-only, 0600).
+
+    The key is written to a private temporary file, opened with mode 0600 from
+    the start (never readable at the umask, not even for an instant), and then
+    hard-linked into place: the link appears complete or not at all, and when
+    two processes create a home at once, the first link wins and both use its key.
+    """
+    key_file = root / KEY_FILE_NAME
     if not key_file.exists():
         root.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32) + "\n")
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+        _create_key_file(key_file)
+    key = key_file.read_text().strip()
+    if not key:
+        raise ValueError(
+            f"{key_file} is empty; remove it to create a new key (pseudonyms then change) "
+            "or set WEBCARE_PSEUDONYMISATION_KEY"
+        )
+    return key
+
+
+def _create_key_file(key_file: Path) -> None:
+    temporary = key_file.with_name(f"{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        # The umask can only remove bits from 0600; this makes the mode exact.
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        # Another process that linked its key first wins: this one then reads theirs.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, key_file)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -8,18 +8,29 @@ The brand of a mention without one is, in order: the brand of its author when
 that is a brand account; the brand of the first ``@handle`` in the text that
 is a brand account; the brand whose keyword (raw.brands keywords, whole word,
 any case) appears earliest in the text; else null.
+
+A refused row is kept in raw.rejected_rows as read, less the people: its
+record carries the same pseudonyms a loaded row would (`pseudonymise_records`).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import polars as pl
 
-from assets.raw.adapters import IS_BRAND_ACCOUNT
+from assets.raw.adapters import FORMATS, IS_BRAND_ACCOUNT
+from assets.raw.adapters.base import normalise_header
 from assets.raw.language import detect_language
-from assets.raw.pseudonymise import pseudonymise_series
+from assets.raw.pseudonymise import normalise_id, pseudonymise, pseudonymise_series
+from assets.raw.readers import LINE, RawFile
+from assets.raw.schemas import SCHEMAS
+
+# Mention authors are pseudonymised unless they are brand accounts (`enrich_mentions`).
+_AUTHOR = "author_id"
 
 _HANDLE = r"@(\w+)"
 
@@ -156,3 +167,65 @@ def _brand_from_keywords(rows: pl.DataFrame, keywords: pl.DataFrame) -> pl.DataF
         .with_columns(pl.coalesce("brand", "__keyword_brand").alias("brand"))
         .drop("__keyword_brand")
     )
+
+
+def pseudonymise_records(
+    source: str,
+    records: dict[int, str],
+    raw: RawFile,
+    format: str,
+    labels: dict[str, str],
+    reference: Reference,
+    key: str,
+) -> dict[int, str]:
+    """Refused rows' records (line -> JSON object as read) with people's ids pseudonymised.
+
+    Every column the loader pseudonymises (`SourceSchema.pseudonymised`, and a
+    mention's author unless a brand account) is replaced by the same keyed
+    hash, found under the file's own column name (`labels`: twcs ``author_id``)
+    written in any case or spacing (``Customer ID``), as the adapters match
+    headers. A line that could not be read as a record is not copied for such
+    a source: it may hold an id that cannot be found in it.
+    """
+    columns = {normalise_header(labels.get(name, name)) for name in SCHEMAS[source].pseudonymised}
+    author = normalise_header(labels.get(_AUTHOR, _AUTHOR)) if source == "mentions" else None
+    if not columns and author is None:
+        return records
+    unreadable = {line for line, _, _ in raw.bad_lines}
+    readable = sorted(set(records) - unreadable)
+    brands = _brand_lines(source, raw, format, readable) if author else set()
+    handles = set(reference.accounts["handle_key"].to_list())
+    private: dict[int, str] = {}
+    for line, text in records.items():
+        if line in unreadable:
+            private[line] = json.dumps(
+                {
+                    "raw_line": None,
+                    "note": "not copied: an unreadable line may hold a customer id; "
+                    "see the landed file",
+                }
+            )
+            continue
+        record = json.loads(text)
+        for name, value in record.items():
+            if not (isinstance(value, str) and value.strip()):
+                continue
+            header = normalise_header(name)
+            is_author = header == author
+            if is_author and (line in brands or normalise_id(value) in handles):
+                continue
+            if is_author or header in columns:
+                record[name] = pseudonymise(key, value)
+        private[line] = json.dumps(record, ensure_ascii=False)
+    return private
+
+
+def _brand_lines(source: str, raw: RawFile, format: str, lines: list[int]) -> set[int]:
+    """The lines whose author the file's format marks as a brand account (twcs ``inbound``)."""
+    adapter = FORMATS[source][format]
+    if not lines or IS_BRAND_ACCOUNT not in {hint.name for hint in adapter.hints}:
+        return set()
+    subset = replace(raw, frame=raw.frame.filter(pl.col(LINE).is_in(lines)), bad_lines=[])
+    canonical = adapter.to_canonical(subset, Path(raw.name)).frame
+    marked = canonical.filter(pl.col(IS_BRAND_ACCOUNT).str.to_lowercase() == "true")
+    return set(marked[LINE].to_list())

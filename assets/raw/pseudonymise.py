@@ -1,26 +1,32 @@
 """Keyed pseudonyms for people: authors, customers, respondents.
 
 A pseudonym is ``p_`` + the first 16 hex characters of
-HMAC-SHA256(key, normalised id). The id is normalised first (strip spaces,
-drop one leading ``@``, lower case) so ``@Jan_de_Vries`` in a complaint and
-``jan_de_vries`` as a mention author become the same person. Without the key
-the pseudonym cannot be reversed by hashing a list of known handles.
+HMAC-SHA256(key, normalised id). The id is normalised first (drop zero-width
+characters, Unicode NFC, strip spaces, drop one leading ``@``, lower case) so
+``@Jan_de_Vries`` in a complaint and ``jan_de_vries`` as a mention author
+become the same person, whether the value comes from a loaded row (whose ids
+validation already cleaned the same way) or from a refused row's record as
+read. Without the key the pseudonym cannot be reversed by hashing a list of
+known handles.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 
 import polars as pl
 
-PSEUDONYM_PREFIX = "p_"
-PSEUDONYM_HEX_CHARS = 16
+from expectations.rules import PSEUDONYM_HEX_CHARS, PSEUDONYM_PREFIX, ZERO_WIDTH_CHARACTERS
+
+_DROP_ZERO_WIDTH = str.maketrans("", "", ZERO_WIDTH_CHARACTERS)
 
 
 def normalise_id(value: str) -> str:
-    """The form of a handle or id that is hashed: stripped, without a leading ``@``, lower case."""
-    text = value.strip()
+    """The form of a handle or id that is hashed: without zero-width characters, NFC,
+    stripped, without a leading ``@``, lower case."""
+    text = unicodedata.normalize("NFC", value.translate(_DROP_ZERO_WIDTH)).strip()
     if text.startswith("@"):
         text = text[1:]
     return text.strip().lower()
