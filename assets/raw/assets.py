@@ -15,7 +15,7 @@ import dagster as dg
 
 from assets.raw.enrich import Reference
 from assets.raw.errors import LandingFileError
-from assets.raw.landing import index_landing
+from assets.raw.landing import empty_file_warning, forget_stale, index_landing
 from assets.raw.loading import (
     Batch,
     ParsedFiles,
@@ -162,6 +162,8 @@ def _accounts_assets() -> dg.AssetsDefinition:
 
 def _prepare_reference(context: dg.AssetExecutionContext, source: str, settings: Settings) -> Batch:
     index = index_landing(settings, [source], keep_parsed=True)
+    for item in index.empty_files(source):
+        context.log.warning(empty_file_warning(item))
     try:
         batch = prepare_reference(source, index, ParsedFiles(settings, index), settings, _now())
     except (LandingFileError, RejectThresholdError) as error:
@@ -185,6 +187,12 @@ def materialise_months(
     loaded_at = _now()
     batches: list[Batch] = []
     errors: list[Exception] = []
+    # An unreadable file outside a YYYY-MM folder touches no month, yet may hold
+    # any month's rows: no month of the source can be trusted while it is there.
+    for item in index.unplaced(source):
+        errors.append(item.error())
+    for item in index.empty_files(source):
+        context.log.warning(empty_file_warning(item))
     failed_whole: set[str] = set()
     for number, month in enumerate(months, start=1):
         try:
@@ -216,9 +224,28 @@ def materialise_months(
             write_partition(
                 conn, source, month_start(batch.month), batch.tables[source], batch.rejected
             )
+    # Months that lost files are now written from what is left: no longer stale.
+    reloaded = _stale_months_written(index.stale.get(source, {}), months, settings.first_month)
+    forget_stale(settings, source, reloaded)
+    for month, files in reloaded.items():
+        context.log.info(
+            f"{source} {month}: reloaded without the files removed or changed since its last "
+            f"load: {', '.join(files)}"
+        )
     context.log.info(f"{source}: wrote {len(batches)} month(s)")
     _log_notes(context, batches)
     return dg.MaterializeResult(metadata=_metadata(batches))
+
+
+def _stale_months_written(
+    stale: dict[str, tuple[str, ...]], months: Sequence[str], first_month: str
+) -> dict[str, tuple[str, ...]]:
+    """The stale months a write of `months` reloaded; the first partition reloads earlier ones."""
+    return {
+        month: files
+        for month, files in stale.items()
+        if month in months or (first_month in months and month < first_month)
+    }
 
 
 def _log_notes(context: dg.AssetExecutionContext, batches: list[Batch]) -> None:

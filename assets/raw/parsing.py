@@ -90,14 +90,16 @@ def parse_landed_file(
     source: str,
     settings: Settings,
     format: str | None = None,
+    expected_sha256: str | None = None,
 ) -> ParsedFile:
     """Read and validate one file. Raises `LandingFileError` when it cannot be read at all.
 
     The format is `format` when given, else the file's sidecar's or the settings'
-    (`forced_format`), else the one its header matches.
+    (`forced_format`), else the one its header matches. With `expected_sha256`
+    (the hash the landing index recorded), other bytes raise `FileChangedError`.
     """
     forced = format or forced_format(path, relative_path, source, settings)
-    raw = read_landed_file(path, relative_path)
+    raw = read_landed_file(path, relative_path, expected_sha256)
     adapter = resolve_adapter(source, raw.columns, forced, relative_path)
     canonical = adapter.to_canonical(raw, path)
     validated = validate(
@@ -107,6 +109,7 @@ def parse_landed_file(
         adapter,
         source_timezone=settings.source_timezone,
         reporting_timezone=settings.reporting_timezone,
+        max_future_days=settings.max_future_days,
     )
     return ParsedFile(
         source=source,

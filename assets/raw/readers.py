@@ -17,7 +17,12 @@ listed in `RawFile.ignored`, so the loader can say so; they never reach
 
 A file that cannot be read at all raises `LandingFileError` naming the file,
 the problem and, where known, the line. A header naming a column twice is
-such a file.
+such a file, and so is a YAML file using aliases (``*name``): a few hundred
+bytes of nested aliases expand to gigabytes.
+
+`RawFile.sha256` is the hash of the bytes actually read, so a caller can tell
+whether they are the bytes it indexed (`expected_sha256`): a file rewritten
+while it is read must not load as a quiet half of itself.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -74,6 +80,7 @@ class RawFile:
     columns: tuple[str, ...]
     bad_lines: list[tuple[int, str, str]] = field(default_factory=list)
     ignored: list[tuple[int, str]] = field(default_factory=list)
+    sha256: str = ""
 
     def ignored_notes(self) -> list[str]:
         """One readable line per ignored column, naming the file and the column's position."""
@@ -139,17 +146,44 @@ def is_landing_candidate(path: Path) -> bool:
     )
 
 
-def read_landed_file(path: Path, name: str) -> RawFile:
-    """Read `path` (shown as `name` in messages) according to its suffix."""
+class FileChangedError(LandingFileError):
+    """The bytes read are not the bytes indexed: the file is being written. Never cached."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__(
+            file, "changed while it was read; run again once the file is completely written"
+        )
+
+
+def unreadable_problem(error: OSError) -> str:
+    """What to say about a file the operating system will not let us read (one line)."""
+    reason = error.strerror or type(error).__name__
+    return (
+        f"cannot be read ({reason}); give the webcare user read access to it "
+        "or move it out of the landing folder"
+    )
+
+
+def read_landed_file(path: Path, name: str, expected_sha256: str | None = None) -> RawFile:
+    """Read `path` (shown as `name` in messages) according to its suffix.
+
+    With `expected_sha256`, bytes with another hash raise `FileChangedError`.
+    """
     kind = file_kind(path)
     if kind is None:
         expected = ", ".join(suffix for suffix, _ in _KINDS)
         raise LandingFileError(name, f"unknown file type (expected one of {expected})")
-    data = _read_bytes(path, name)
+    data, digest = _read_bytes(path, name, expected_sha256)
+    raw = _read_kind(kind, data, name)
+    raw.sha256 = digest
+    return raw
+
+
+def _read_kind(kind: str, data: bytes, name: str) -> RawFile:
     if kind == "parquet":
         return _read_parquet(data, name)
     if not data.strip():
-        raise LandingFileError(name, "the file is empty")
+        raise LandingFileError(name, "the file is empty; a file must hold a header and rows")
     _check_utf8(data, name)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -160,17 +194,25 @@ def read_landed_file(path: Path, name: str) -> RawFile:
     return _read_yaml(data, name)
 
 
-def _read_bytes(path: Path, name: str) -> bytes:
+def _read_bytes(path: Path, name: str, expected_sha256: str | None) -> tuple[bytes, str]:
+    """The file's bytes (decompressed when gzip) and the sha256 of the bytes as stored."""
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise LandingFileError(name, f"cannot be opened: {error.strerror or error}") from error
+        raise LandingFileError(name, unreadable_problem(error)) from error
+    digest = hashlib.sha256(data).hexdigest()
+    if expected_sha256 is not None and digest != expected_sha256:
+        raise FileChangedError(name)
     if path.name.lower().endswith(".gz"):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as error:
-            raise LandingFileError(name, f"is not a readable gzip file ({error})") from error
-    return data
+            raise LandingFileError(
+                name,
+                f"is not a readable gzip file ({error}); land it again whole, "
+                "or without .gz if it is not compressed",
+            ) from error
+    return data, digest
 
 
 def _check_utf8(data: bytes, name: str) -> None:
@@ -285,7 +327,8 @@ def _csv_error(
     data: bytes, name: str, header: tuple[str, ...], error: Exception
 ) -> LandingFileError:
     """Turn a polars CSV error into one that names the first bad line when we can find it."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    previous_end = 0
     try:
         next(reader)
         previous_end = reader.line_num
@@ -299,6 +342,14 @@ def _csv_error(
                 )
             previous_end = reader.line_num
     except csv.Error as csv_error:
+        if "unexpected end of data" in str(csv_error):
+            # The record swallowed the rest of the file: name where it starts.
+            return LandingFileError(
+                name,
+                'has a quote (") that is never closed: the record starting here runs to the '
+                "end of the file; close or remove the quote",
+                line=previous_end + 1,
+            )
         return LandingFileError(name, f"is not valid CSV ({csv_error})", line=reader.line_num)
     first_line = str(error).strip().splitlines()[0]
     return LandingFileError(name, f"is not valid CSV ({first_line})")
@@ -369,7 +420,11 @@ def _read_parquet(data: bytes, name: str) -> RawFile:
         frame = pl.read_parquet(io.BytesIO(data))
     except Exception as error:  # polars and pyarrow raise several types for a bad file
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise LandingFileError(name, f"is not a readable Parquet file ({message})") from error
+        raise LandingFileError(
+            name,
+            f"is not a readable Parquet file ({message}); land it again whole, "
+            "or name it for its real format (.csv, .jsonl)",
+        ) from error
     as_text = []
     for column, dtype in frame.schema.items():
         if dtype.is_nested():
@@ -383,12 +438,39 @@ def _read_parquet(data: bytes, name: str) -> RawFile:
     return RawFile(name=name, kind="parquet", frame=text, columns=columns, ignored=ignored)
 
 
+class _YamlAliasError(yaml.YAMLError):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"alias at line {line}")
+        self.line = line
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases before anything is built from them.
+
+    Aliases are how a few hundred bytes (the "billion laughs") expand to
+    gigabytes once values are turned into text; reference files never need them.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        """Refuse an alias node (``*name``); compose anything else as PyYAML does."""
+        if self.check_event(yaml.AliasEvent):
+            raise _YamlAliasError(self.peek_event().start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
 def _read_yaml(data: bytes, name: str) -> RawFile:
     # One pass builds the node tree (for line numbers) and the values from it.
-    loader = yaml.SafeLoader(data.decode("utf-8"))
+    loader = _NoAliasLoader(data.decode("utf-8"))
     try:
         node = loader.get_single_node()
         document = loader.construct_document(node) if node is not None else None
+    except _YamlAliasError as error:
+        raise LandingFileError(
+            name,
+            "uses a YAML alias (*name), which is not allowed in landing files (a few aliases "
+            "can expand to gigabytes); write the values out in full",
+            line=error.line,
+        ) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

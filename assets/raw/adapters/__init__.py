@@ -40,6 +40,7 @@ __all__ = [
     "Canonical",
     "Parser",
     "derive_reference_files",
+    "derived_reference_paths",
     "formats_for",
     "resolve_adapter",
 ]
@@ -118,7 +119,8 @@ def resolve_adapter(source: str, columns: Sequence[str], forced: str | None, fil
             file,
             f"cannot tell which {source} format this is; columns seen: {seen}. "
             f"Expected one of: {expected}. Missing required column(s) for the contract: "
-            f"{', '.join(formats['canonical'].missing(columns)) or '-'}",
+            f"{', '.join(formats['canonical'].missing(columns)) or '-'}"
+            f"{_separator_hint(columns)}",
         )
     names = ", ".join(sorted(adapter.name for adapter in matching))
     raise LandingFileError(
@@ -126,6 +128,42 @@ def resolve_adapter(source: str, columns: Sequence[str], forced: str | None, fil
         f"the header fits several {source} formats ({names}); columns seen: {seen}. "
         f"Choose one with a sidecar or settings.source_formats",
     )
+
+
+def _separator_hint(columns: Sequence[str]) -> str:
+    """A hint when the whole header reads as one column holding another separator."""
+    if len(columns) != 1:
+        return ""
+    for separator, label, name in (
+        (";", "';'", "';'"),
+        ("\t", "a tab", "tab"),
+        ("|", "'|'", "'|'"),
+    ):
+        if separator in columns[0]:
+            return (
+                f". The whole header is one column containing {label}, so the file looks "
+                f"{name}-separated; export it with ',' as the separator"
+            )
+    return ""
+
+
+def derived_reference_paths(
+    source: str, format: str, paths: Iterable[Path], landing_dir: Path
+) -> list[Path]:
+    """Where `derive_reference_files` writes for these exports (without reading them).
+
+    `webcare ingest` keeps what was there before, so a failed ingest can put it back.
+    """
+    landing = Path(landing_dir)
+    found: list[Path] = []
+    for path in paths:
+        name = _stem(Path(path))
+        if source == "mentions" and format == "twcs":
+            found.append(landing / "webcare_accounts" / "imports" / f"{name}-accounts.csv")
+            found.append(landing / "brands" / "imports" / f"{name}-brands.csv")
+        elif source == "complaints" and format == "cfpb":
+            found.append(landing / "brands" / "imports" / f"{name}-brands.csv")
+    return found
 
 
 def derive_reference_files(
