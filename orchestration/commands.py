@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 
 from orchestration.instance import open_instance
+from orchestration.locking import home_lock, recover_dead_runs
 from orchestration.partitions import month_start
 from orchestration.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
+
+if TYPE_CHECKING:
+    from assets.raw.landing import LandingIndex
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -30,19 +36,29 @@ class CommandError(Exception):
 
 
 def run(home: str | None = None, months: str | None = None) -> int:
-    """Materialise every asset for the landed months, check, publish and summarise."""
+    """Materialise every asset for the landed months, check, publish and summarise.
+
+    One webcare command at a time per home: a second one waits for the first
+    (`home_lock`), and runs left behind by a killed process are failed first so
+    their warehouse slot is free (`recover_dead_runs`).
+    """
+    settings = Settings.from_env(home)
+    with home_lock(settings, "run"):
+        return _run(settings, months)
+
+
+def _run(settings: Settings, months: str | None) -> int:
     from assets.raw.landing import index_landing
     from orchestration.definitions import build_definitions
     from orchestration.summary import print_check_summary, print_kpi_summary, print_outputs
 
-    settings = Settings.from_env(home)
     try:
-        chosen = select_months(index_landing(settings).months(), months, settings)
+        chosen = months_to_run(index_landing(settings), months, settings)
     except CommandError as error:
         print(f"webcare run: {error}", file=sys.stderr)
         return 2
     defs = build_definitions(settings)
-    instance = open_instance(settings)
+    instance = open_home_instance(settings)
     first, last = chosen[0], chosen[-1]
     print(f"[1/2] Loading and scoring {first}..{last} into {settings.duckdb_path}", flush=True)
     load = execute(defs, instance, "load_and_score", tags=range_tags(first, last))
@@ -139,45 +155,89 @@ def _month_end(month: str) -> date:
 
 
 def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None) -> int:
-    """Land exports in `<home>/landing/<source>/imports/` and load every month they touch."""
-    from assets.raw.adapters import derive_reference_files, formats_for
-    from assets.raw.errors import LandingFileError
-    from assets.raw.landing import index_landing
-    from assets.raw.parsing import check_exports
-    from orchestration.definitions import build_definitions
+    """Land exports in `<home>/landing/<source>/imports/` and load every month they touch.
 
+    Holds the home's command lock like `run`.
+    """
     settings = Settings.from_env(home)
+    with home_lock(settings, "ingest"):
+        return _ingest(settings, source, fmt, paths)
+
+
+def _ingest(settings: Settings, source: str, fmt: str, paths: Sequence[str]) -> int:
+    from assets.raw.adapters import derived_reference_paths, formats_for
+    from assets.raw.errors import LandingFileError
+    from assets.raw.parsing import check_exports
+
     try:
         known = formats_for(source)
         if fmt not in known:
             raise CommandError(f"{source} cannot be read as {fmt!r}; choose {', '.join(known)}")
         # An export that cannot be loaded at all stops here, before anything is landed.
-        check_exports(source, fmt, [Path(p) for p in paths], settings)
-        landed = land_files(settings, source, fmt, [Path(p) for p in paths])
+        exports = [Path(p) for p in paths]
+        check_exports(source, fmt, exports, settings)
+        targets = landing_targets(settings, source, exports)
+        # Derived files are named after the export, which keeps its name in landing.
+        derived = derived_reference_paths(source, fmt, exports, settings.landing_path)
+        undo = LandingUndo([*targets, *derived, landing_index_path(settings)])
+        try:
+            landed = land_files(settings, source, fmt, exports)
+        except BaseException:
+            undo.restore()
+            raise
     except CommandError as error:
         print(f"webcare ingest: {error}", file=sys.stderr)
         return 2
     except LandingFileError as error:
         print(f"webcare ingest: {error}", file=sys.stderr)
         return 1
+    # A failed ingest leaves landing as it was: the exports, their sidecars, the
+    # brands and accounts they implied and the landing index go back.
+    try:
+        status = _load_landed(settings, source, fmt, landed)
+    except BaseException:
+        undo.restore()
+        raise
+    if status == 0:
+        undo.commit()
+        return 0
+    removed, put_back = undo.restore()
+    changes = [
+        f"{what} {', '.join(names)}"
+        for what, paths in (("removed", removed), ("put back", put_back))
+        if (names := _landing_names(settings, paths))
+    ]
+    print(
+        f"webcare ingest: landing is as it was before: {'; '.join(changes) or 'nothing changed'}",
+        file=sys.stderr,
+    )
+    if derived:
+        # The failed run may have loaded the implied brands and accounts already.
+        _reload_reference(settings)
+    return status
+
+
+def _load_landed(settings: Settings, source: str, fmt: str, landed: list[Path]) -> int:
+    """Derive reference files, then load every month the landed exports touch; exit status."""
+    from assets.raw.adapters import derive_reference_files
+    from assets.raw.landing import empty_file_warning, index_landing
+    from orchestration.definitions import build_definitions
+
     derive_reference_files(source, fmt, landed, settings.landing_path)
     index = index_landing(settings)
-    landed_names = {str(path.relative_to(settings.landing_path)) for path in landed}
-    months = sorted(
-        {
-            month
-            for landed_file in index.files_for(source)
-            if str(landed_file.relative_path) in landed_names
-            for month in landed_file.months
-        }
-    )
+    landed_names = {path.relative_to(settings.landing_path).as_posix() for path in landed}
+    ours = [item for item in index.files_for(source) if item.relative_path in landed_names]
+    for item in ours:
+        if item.records == 0:
+            print(f"Warning: {empty_file_warning(item)}", file=sys.stderr)
+    months = sorted({month for item in ours for month in item.months})
     try:
         months = select_months(months, None, settings) if months else []
     except CommandError as error:
         print(f"webcare ingest: {error}", file=sys.stderr)
         return 2
     defs = build_definitions(settings)
-    instance = open_instance(settings)
+    instance = open_home_instance(settings)
     if source in REFERENCE_SOURCES or not months:
         result = execute(defs, instance, "load_reference")
     else:
@@ -190,23 +250,161 @@ def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None)
     return 0
 
 
+def _reload_reference(settings: Settings) -> None:
+    """Load brands and accounts again from landing (after a failed ingest put it back)."""
+    from orchestration.definitions import build_definitions
+
+    result = execute(build_definitions(settings), open_home_instance(settings), "load_reference")
+    if result.success:
+        print(
+            "webcare ingest: raw.brands and raw.webcare_accounts reloaded from landing",
+            file=sys.stderr,
+        )
+    else:
+        print_failures([result])
+
+
+class LandingUndo:
+    """What an ingest is about to write, kept so a failed ingest can put it back.
+
+    Each existing path is hard-linked (else copied) to a hidden backup beside it
+    (hidden names are not landing files); writers must replace files, not
+    rewrite them in place, so the backup keeps the old bytes. `restore` puts
+    the backups back and removes what did not exist; `commit` drops them.
+    """
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self._paths: dict[Path, Path | None] = {}
+        for path in paths:
+            if path in self._paths:
+                continue
+            backup = None
+            if path.exists():
+                backup = path.with_name(f".{path.name}.webcare-undo")
+                backup.unlink(missing_ok=True)
+                try:
+                    os.link(path, backup)
+                except OSError:
+                    shutil.copy2(path, backup)
+            self._paths[path] = backup
+
+    def restore(self) -> tuple[list[Path], list[Path]]:
+        """Put every path back as it was; the paths removed and the paths put back."""
+        removed: list[Path] = []
+        put_back: list[Path] = []
+        for path, backup in self._paths.items():
+            if backup is None:
+                if path.exists():
+                    path.unlink()
+                    removed.append(path)
+            else:
+                os.replace(backup, path)
+                put_back.append(path)
+        self._paths = {}
+        return removed, put_back
+
+    def commit(self) -> None:
+        """Keep what was written: drop the backups."""
+        for backup in self._paths.values():
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        self._paths = {}
+
+
+def _landing_names(settings: Settings, paths: Sequence[Path]) -> list[str]:
+    """The landing files among `paths`, relative to the landing folder (the index is internal)."""
+    return [
+        path.relative_to(settings.landing_path).as_posix()
+        for path in paths
+        if path.is_relative_to(settings.landing_path)
+    ]
+
+
+def landing_index_path(settings: Settings) -> Path:
+    """The landing index cache, put back with landing after a failed ingest."""
+    from assets.raw.landing import INDEX_FILE
+
+    return settings.state_path / INDEX_FILE
+
+
+def open_home_instance(settings: Settings) -> dg.DagsterInstance:
+    """The home's Dagster instance, after failing the runs whose process died (one line each).
+
+    Call it while holding `home_lock`: no other webcare command is running then.
+    """
+    instance = open_instance(settings)
+    for dead in recover_dead_runs(instance):
+        print(
+            f"Run {dead.run_id[:8]} ({dead.job_name}) was left by a process that is gone "
+            f"(pid {dead.pid}): marked failed and its warehouse slot freed",
+            file=sys.stderr,
+            flush=True,
+        )
+    return instance
+
+
+def months_to_run(index: LandingIndex, spec: str | None, settings: Settings) -> list[str]:
+    """The months `webcare run` loads: landed months and months that lost files since their load.
+
+    A month whose landing files were removed (or changed so they no longer
+    touch it) is reloaded from the files left, empty when none is: one line
+    per such month says so. A file holding a header but no rows is a warning.
+    With nothing loadable landed, the files that cannot be read are named.
+    """
+    from assets.raw.landing import empty_file_warning
+
+    for item in index.empty_files():
+        print(f"Warning: {empty_file_warning(item)}", file=sys.stderr)
+    stale: dict[str, list[str]] = {}
+    for months in index.stale.values():
+        for month, files in months.items():
+            # Rows before the first partition are recorded (refused) by the first one.
+            stale.setdefault(max(month, settings.first_month), []).extend(files)
+    available = sorted(set(index.months()) | set(stale))
+    if not available and index.problems():
+        for item in index.problems():
+            print(f"webcare run: {item.problem}", file=sys.stderr)
+        raise CommandError("no landed file can be loaded; fix or remove the files above")
+    chosen = select_months(available, spec, settings)
+    for month in chosen:
+        if month in stale:
+            files = sorted(set(stale[month]))
+            shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+            print(
+                f"Reloading {month}: landing files removed or changed since its last load "
+                f"({shown}); it is rebuilt from the files left",
+                flush=True,
+            )
+    return chosen
+
+
 def select_months(available: Sequence[str], spec: str | None, settings: Settings) -> list[str]:
-    """The landed months to run, limited by a ``FROM:TO`` spec when given."""
+    """The landed months to run, limited by a ``FROM:TO`` spec when given.
+
+    Months before the first partition have no partition of their own: their
+    rows are recorded as refused by the first one, which is run instead.
+    """
     if not available:
         raise CommandError(
             f"no landing data under {settings.landing_dir}; "
             "run `webcare demo-data` or `webcare ingest` first"
         )
-    early = [month for month in available if month < settings.first_month]
+    first = settings.first_month
+    early = [month for month in available if month < first]
     if early:
+        later = [month for month in available if month >= first]
+        if not later:
+            raise CommandError(
+                f"every landed month ({early[0]}..{early[-1]}) is before {first}, the first "
+                f"partition; set WEBCARE_FIRST_MONTH={early[0]} to load them"
+            )
         print(
-            f"Skipping {len(early)} landed months ({early[0]}..{early[-1]}) before the first "
-            f"partition {settings.first_month}; set WEBCARE_FIRST_MONTH to load them",
+            f"{len(early)} landed month(s) ({early[0]}..{early[-1]}) lie before the first "
+            f"partition {first}: their rows are recorded as refused in raw.rejected_rows "
+            f"under {first}; set WEBCARE_FIRST_MONTH={early[0]} to load them",
             file=sys.stderr,
         )
-        available = [month for month in available if month >= settings.first_month]
-        if not available:
-            raise CommandError(f"every landed month is before {settings.first_month}")
+        available = sorted({*later, first})
     if spec is None:
         return list(available)
     start, sep, end = spec.partition(":")
@@ -241,8 +439,26 @@ def execute(
     )
 
 
+def landing_targets(settings: Settings, source: str, paths: Sequence[Path]) -> list[Path]:
+    """Where `land_files` puts each export and its format sidecar."""
+    target_dir = settings.landing_path / source / "imports"
+    return [
+        target
+        for path in paths
+        for target in (
+            target_dir / path.name,
+            target_dir / (path.name + FORMAT_SIDECAR_SUFFIX),
+        )
+    ]
+
+
 def land_files(settings: Settings, source: str, fmt: str, paths: Sequence[Path]) -> list[Path]:
-    """Copy exports into the landing folder with a sidecar naming their format."""
+    """Copy exports into the landing folder with a sidecar naming their format.
+
+    Each file is written beside its target under a hidden name and renamed in,
+    so the landing folder never holds a half-copied export (and an earlier
+    version's backup, see `LandingUndo`, keeps its bytes).
+    """
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         raise CommandError(f"no such file: {', '.join(missing)}")
@@ -251,9 +467,13 @@ def land_files(settings: Settings, source: str, fmt: str, paths: Sequence[Path])
     landed = []
     for path in paths:
         target = target_dir / path.name
-        shutil.copy2(path, target)
         sidecar = target.with_name(target.name + FORMAT_SIDECAR_SUFFIX)
-        sidecar.write_text(json.dumps({"format": fmt}) + "\n")
+        temporary = target.with_name(f".{target.name}.landing")
+        shutil.copy2(path, temporary)
+        sidecar_temporary = sidecar.with_name(f".{sidecar.name}.landing")
+        sidecar_temporary.write_text(json.dumps({"format": fmt}) + "\n")
+        os.replace(sidecar_temporary, sidecar)
+        os.replace(temporary, target)
         landed.append(target)
     return landed
 

@@ -43,7 +43,12 @@ def build_landing_sensor(
     """Start runs for the months whose landing files are new, changed or removed.
 
     The cursor remembers each file's fingerprint and months, so a file that is
-    removed, or no longer touches a month, still re-runs the months it fed.
+    removed, or no longer touches a month, still re-runs the months it fed; the
+    landing index's stale months (files gone since the month was last loaded)
+    are asked for too, so a removal seen by another scan is not lost. A new
+    unreadable file that touches no month starts the run of its source's latest
+    month, which fails naming it. Months before the first partition are run
+    as the first partition, which records their rows as refused.
     """
 
     @dg.sensor(
@@ -71,6 +76,7 @@ def build_landing_sensor(
         }
         changed_months: dict[str, list[str]] = {}
         reference_changes: list[str] = []
+        unplaced = {item.relative_path for item in index.unplaced()}
         for key in sorted(current.keys() | seen.keys()):
             now, before = current.get(key), seen.get(key)
             if (
@@ -84,8 +90,20 @@ def build_landing_sensor(
             entries = [entry for entry in (now, before) if entry is not None]
             if any(entry["source"] in REFERENCE_SOURCES for entry in entries):
                 reference_changes.append(change)
-            for month in sorted({month for entry in entries for month in entry["months"]}):
+            months = {month for entry in entries for month in entry["months"]}
+            if key in unplaced and now is not None:
+                latest = index.months(now["source"])
+                months.update(latest[-1:])
+            for month in sorted({max(month, settings.first_month) for month in months}):
                 changed_months.setdefault(month, []).append(change)
+        for source_months in index.stale.values():
+            for month, files in source_months.items():
+                changes = changed_months.setdefault(max(month, settings.first_month), [])
+                changes.extend(
+                    change
+                    for change in (f"{name}@removed" for name in files)
+                    if change not in changes
+                )
         if not reference_changes and not changed_months:
             return dg.SkipReason("No new or changed landing files.")
         requests = []

@@ -18,8 +18,12 @@ from datetime import date, datetime
 import polars as pl
 
 from assets.raw.adapters import EXTRA
-from assets.raw.enrich import Reference, enrich_mentions, pseudonymise_columns
-from assets.raw.errors import LandingFileError
+from assets.raw.enrich import (
+    Reference,
+    enrich_mentions,
+    pseudonymise_columns,
+    pseudonymise_records,
+)
 from assets.raw.landing import LandedFile, LandingIndex
 from assets.raw.opening_hours import OpeningHoursError, parse_opening_hours
 from assets.raw.parsing import ParsedFile, parse_landed_file, records_as_json
@@ -151,18 +155,29 @@ class ParsedFiles:
     def get(self, landed: LandedFile) -> ParsedFile:
         """The parsed file; raises `LandingFileError` when it cannot be read."""
         if landed.problem is not None and landed.format is None:
-            raise LandingFileError(landed.relative_path, _strip_file(landed))
+            raise landed.error()
         if landed.relative_path not in self._parsed:
+            # The bytes must be those the index saw: a file rewritten since fails
+            # ("changed while it was read") instead of loading part of itself.
             self._parsed[landed.relative_path] = parse_landed_file(
-                landed.path, landed.relative_path, landed.source, self._settings
+                landed.path,
+                landed.relative_path,
+                landed.source,
+                self._settings,
+                expected_sha256=landed.sha256,
             )
         return self._parsed[landed.relative_path]
 
 
-def _strip_file(landed: LandedFile) -> str:
-    prefix = f"{landed.relative_path}: "
-    problem = landed.problem or ""
-    return problem[len(prefix) :] if problem.startswith(prefix) else problem
+def _without_copied_refusals(parsed: list[ParsedFile], copies: dict[str, str]) -> list[ParsedFile]:
+    """The files, where a byte-for-byte copy of an earlier file refuses nothing of its own.
+
+    Its rows are exact duplicates and load once; its refused rows are the
+    original's and are recorded there, once.
+    """
+    return [
+        replace(p, rejected=p.rejected.clear()) if p.relative_path in copies else p for p in parsed
+    ]
 
 
 def prepare_month(
@@ -174,17 +189,36 @@ def prepare_month(
     reference: Reference | None,
     loaded_at: datetime,
 ) -> Batch:
-    """The rows and refused rows one month of a partitioned source writes."""
-    landed = index.files_for(source, month)
+    """The rows and refused rows one month of a partitioned source writes.
+
+    The first partition (settings.first_month) also records the rows dated
+    before it as refused: no partition holds them, and dropping them would
+    leave no trace. They do not count towards the reject threshold: they are
+    outside the configured window, not broken.
+    """
+    # Rows before the first partition have no month of their own: the first takes them.
+    takes_early = month == settings.first_month
+    landed = [
+        item
+        for item in index.files_for(source)
+        if month in item.months or (takes_early and any(m < month for m in item.months))
+    ]
     for item in landed:
         if item.problem is not None:
-            raise LandingFileError(item.relative_path, _strip_file(item))
-    parsed = [parsed_files.get(item) for item in landed]
+            raise item.error()
+    parsed = _without_copied_refusals(
+        [parsed_files.get(item) for item in landed], index.copies(source)
+    )
     homes = {item.relative_path: item.home_month for item in landed}
     first_day = month_start(month)
 
     in_month = pl.col(PARTITION) == first_day
     marked, conflicts = _deduplicate(parsed, SCHEMAS[source])
+    early = (
+        _before_first_partition(source, parsed, marked, homes, month)
+        if takes_early
+        else _empty_rejects()
+    )
     validation_rejects = pl.concat(
         [
             _empty_rejects(),
@@ -216,6 +250,7 @@ def prepare_month(
         settings.reject_min_month_rows,
     )
     rows = marked.filter(pl.col(KEEP))
+    rejected = pl.concat([rejected, early]).sort(FILE, LINE)
 
     rows = _enrich(source, rows, reference, settings)
     tables = {source: _finish_rows(source, rows, loaded_at)}
@@ -223,7 +258,9 @@ def prepare_month(
         source=source,
         month=month,
         tables=tables,
-        rejected=_finish_rejected(source, rejected, parsed, first_day, loaded_at),
+        rejected=_finish_rejected(
+            source, rejected, parsed, first_day, loaded_at, reference, settings.pseudonymisation_key
+        ),
         files=stats,
         notes=_notes(parsed),
     )
@@ -238,7 +275,9 @@ def prepare_reference(
 ) -> Batch:
     """The rows and refused rows of a reference source (all its files, replaced whole)."""
     landed = index.files_for(source)
-    parsed = [parsed_files.get(item) for item in landed]
+    parsed = _without_copied_refusals(
+        [parsed_files.get(item) for item in landed], index.copies(source)
+    )
     if source == "webcare_accounts":
         parsed = [_check_opening_hours(p) for p in parsed]
     marked, conflicts = _deduplicate(parsed, SCHEMAS[source])
@@ -275,7 +314,9 @@ def prepare_reference(
         source=source,
         month=None,
         tables=tables,
-        rejected=_finish_rejected(source, rejected, parsed, None, loaded_at),
+        rejected=_finish_rejected(
+            source, rejected, parsed, None, loaded_at, None, settings.pseudonymisation_key
+        ),
         files=stats,
         notes=_notes(parsed),
         warnings=[] if rows.height else [_empty_reference_warning(source, bool(landed))],
@@ -303,6 +344,52 @@ def _empty_reference_warning(source: str, files_landed: bool) -> str:
         f"no {what} landed: raw.{source} is empty, so {_EMPTY_REFERENCE_EFFECTS[source]}. "
         f"Land them under landing/{source}/ to fill it."
     )
+
+
+def _before_first_partition(
+    source: str,
+    parsed: list[ParsedFile],
+    marked: pl.DataFrame,
+    homes: dict[str, str | None],
+    first_month: str,
+) -> pl.DataFrame:
+    """Refused rows (file, line, column, reason) for everything dated before `first_month`.
+
+    Valid rows before it are refused for that reason; rows already refused,
+    whose month (or, undatable, whose file's home month) is before it, keep
+    their own reason. Exact duplicates and conflicting rows are left out:
+    their first occurrence is recorded.
+    """
+    first_day = month_start(first_month)
+    column = SCHEMAS[source].partition_column
+    labels = {p.relative_path: p.labels.get(column, column) for p in parsed}
+    early_rows = marked.filter((pl.col(PARTITION) < first_day) & pl.col(KEEP))
+    refused = [
+        {
+            FILE: file,
+            LINE: line,
+            COLUMN: labels[file],
+            REASON: f"{labels[file]}: {day:%Y-%m} is before the first partition {first_month} "
+            f"(setting WEBCARE_FIRST_MONTH); set it to {day:%Y-%m} or earlier to load this row",
+        }
+        for file, line, day in early_rows.select(FILE, LINE, PARTITION).iter_rows()
+    ]
+    already = [
+        p.rejected.filter(
+            (pl.col(PARTITION) < first_day)
+            | (pl.col(PARTITION).is_null() & pl.lit(_before(homes[p.relative_path], first_month)))
+        )
+        .with_columns(pl.lit(p.relative_path).alias(FILE))
+        .select(FILE, LINE, COLUMN, REASON)
+        for p in parsed
+    ]
+    return pl.concat(
+        [_empty_rejects(), pl.DataFrame(refused, schema=_empty_rejects().schema), *already]
+    )
+
+
+def _before(month: str | None, first_month: str) -> bool:
+    return month is not None and month < first_month
 
 
 def _validation_rejects(parsed: list[ParsedFile]) -> pl.DataFrame:
@@ -351,7 +438,7 @@ def _deduplicate(
     content = [column for column in combined.columns if column not in (LINE, PARTITION, FILE)]
     duplicates = find_duplicates(combined, schema, content, FILE)
     marked = combined.with_columns(duplicates.keep.alias(KEEP), duplicates.exact.alias(EXACT))
-    labels = {p.relative_path: p.labels.get(schema.key[-1], schema.key[-1]) for p in parsed}
+    labels = {p.relative_path: p.labels for p in parsed}
     # A platform only namespaces ids; a real composite key (ticker, date) is named in full.
     what = (
         "id"
@@ -359,17 +446,16 @@ def _deduplicate(
         else f"({', '.join(schema.key)})"
     )
     rows = []
-    for file, line, first_file, first_line in duplicates.conflicts.iter_rows():
+    for file, line, first_file, first_line, shared, value in duplicates.conflicts.iter_rows():
         where = f"line {first_line}" if first_file == file else f"{first_file}, line {first_line}"
-        rows.append(
-            {
-                FILE: file,
-                LINE: line,
-                COLUMN: labels[file],
-                REASON: f"{labels[file]}: duplicate {what} with different content "
-                f"(first seen at {where})",
-            }
+        label = labels[file].get(shared or schema.key[-1], shared or schema.key[-1])
+        reason = (
+            f"{label}: duplicate {what} with different content (first seen at {where})"
+            if shared is None
+            else f"{label}: '{value}' is already the {shared} of another row (first seen "
+            f"at {where}); no two rows may share it"
         )
+        rows.append({FILE: file, LINE: line, COLUMN: label, REASON: reason})
     conflicts = pl.DataFrame(rows, schema=empty_rejects.schema) if rows else empty_rejects
     return marked, conflicts
 
@@ -514,12 +600,28 @@ def _finish_rejected(
     parsed: list[ParsedFile],
     first_day: date | None,
     rejected_at: datetime,
+    reference: Reference | None,
+    key: str,
 ) -> pl.DataFrame:
+    """The refused rows as raw.rejected_rows stores them, each with its record as read.
+
+    People's ids in a record are pseudonymised as in a loaded row (`pseudonymise_records`):
+    the table is as private as the raw tables.
+    """
     records: dict[tuple[str, int], str] = {}
     for p in parsed:
         lines = rejected.filter(pl.col(FILE) == p.relative_path)[LINE].to_list()
         if lines:
-            for line, record in records_as_json(p.raw, lines).items():
+            found = pseudonymise_records(
+                source,
+                records_as_json(p.raw, lines),
+                p.raw,
+                p.format,
+                p.labels,
+                reference or Reference.empty(),
+                key,
+            )
+            for line, record in found.items():
                 records[(p.relative_path, line)] = record
     record_column = [
         records.get((file, line)) for file, line in rejected.select(FILE, LINE).iter_rows()
