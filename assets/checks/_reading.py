@@ -110,9 +110,14 @@ def reject_shares(
             group by partition_month
         ),
         rejected as (
+            -- Rows filed under a month only because their own date could not place
+            -- them (undatable, too far ahead, before the first partition) are judged
+            -- with their file by the loader, not as the month's losses.
             select partition_month, count(*) as n
             from raw.rejected_rows
-            where source = ? and partition_month in (select partition_month from months)
+            where
+                source = ? and partition_month in (select partition_month from months)
+                and is_dated_in_month is not false
             group by partition_month
         )
         select

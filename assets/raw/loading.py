@@ -35,6 +35,8 @@ from orchestration.partitions import month_start
 from orchestration.settings import Settings
 
 FILE = "__file"
+# A refused row of a month whose own timestamp dates it there (see prepare_month).
+DATED_IN_MONTH = "__dated_in_month"
 KEEP = "__keep"
 EXACT = "__exact"
 _SAMPLE_REJECTS = 20
@@ -251,6 +253,27 @@ def prepare_month(
     )
     rows = marked.filter(pl.col(KEEP))
     rejected = pl.concat([rejected, early]).sort(FILE, LINE)
+    # Refused rows filed in this month although their own date does not put them
+    # here: undatable (or too far ahead) ones under their file's month, early ones
+    # under the first partition. They count for their file, not for the month.
+    elsewhere = pl.concat(
+        [
+            _empty_rejects().select(FILE, LINE),
+            early.select(FILE, LINE),
+            *(
+                p.rejected.filter(pl.col(PARTITION).is_null())
+                .with_columns(pl.lit(p.relative_path).alias(FILE))
+                .select(FILE, LINE)
+                for p in parsed
+            ),
+        ]
+    )
+    rejected = rejected.with_columns(
+        pl.struct(FILE, LINE)
+        .is_in(elsewhere.select(pl.struct(FILE, LINE)).to_series())
+        .not_()
+        .alias(DATED_IN_MONTH)
+    )
 
     rows = _enrich(source, rows, reference, settings)
     tables = {source: _finish_rows(source, rows, loaded_at)}
@@ -634,6 +657,11 @@ def _finish_rejected(
         pl.col(REASON).alias("reason"),
         pl.Series("record", record_column, dtype=pl.String),
         pl.lit(first_day, dtype=pl.Date).alias("partition_month"),
+        (
+            pl.col(DATED_IN_MONTH)
+            if DATED_IN_MONTH in rejected.columns
+            else pl.lit(None, dtype=pl.Boolean)
+        ).alias("is_dated_in_month"),
         pl.lit(rejected_at, dtype=pl.Datetime("us")).alias("rejected_at"),
     )
 

@@ -163,16 +163,26 @@ TABLES: dict[str, Table] = {
             ("record", "JSON"),
             ("partition_month", "DATE"),
             ("rejected_at", "TIMESTAMP NOT NULL"),
+            ("is_dated_in_month", "BOOLEAN"),
         ),
     ),
 }
 
 
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and every raw table of `TABLES` that is missing (empty)."""
+    """Create the raw schema and every raw table of `TABLES` that is missing (empty).
+
+    A table written by an older version gets the nullable columns added since
+    (rows already there hold null in them).
+    """
     conn.execute("create schema if not exists raw")
     for table in TABLES.values():
         conn.execute(table.ddl())
+        for name, sql_type in table.columns:
+            if "NOT NULL" not in sql_type:
+                conn.execute(
+                    f'alter table {table.qualified} add column if not exists "{name}" {sql_type}'
+                )
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: Table, frame: pl.DataFrame) -> None:

@@ -124,7 +124,8 @@ create table raw.rejected_rows (
     reason varchar,
     record json,
     partition_month date,
-    rejected_at timestamp
+    rejected_at timestamp,
+    is_dated_in_month boolean
 );
 
 create table scores.mention_sentiment (

@@ -39,7 +39,7 @@ create table raw.brands (
 );
 create table raw.rejected_rows (
     source varchar, file varchar, line bigint, "column" varchar, reason varchar, record json,
-    partition_month date, rejected_at timestamp
+    partition_month date, rejected_at timestamp, is_dated_in_month boolean
 );
 create table scores.mention_sentiment (
     platform varchar, mention_id varchar, partition_month date, text_hash varchar,
@@ -299,7 +299,7 @@ def test_reject_share_over_the_threshold_blocks_a_month_large_enough_to_judge(
     partitions = monthly_partitions(settings)
     damage = (
         "insert into raw.rejected_rows select 'mentions', 'mentions/2010-03.csv', range, "
-        "'created_at', 'not a timestamp', null, date '2010-03-01', now() from range(10)"
+        "'created_at', 'not a timestamp', null, date '2010-03-01', now(), true from range(10)"
     )
     result = dg.materialize(
         [
@@ -324,6 +324,36 @@ def test_reject_share_over_the_threshold_blocks_a_month_large_enough_to_judge(
             "rows_rejected": 10,
         }
     ]
+
+
+@pytest.mark.parametrize("dated_in_month", [True, False])
+def test_refused_rows_without_a_month_of_their_own_do_not_count_for_the_month(
+    settings, warehouse, dated_in_month
+):
+    """10 refused rows beside 80 loaded: the month's loss when their own dates put them
+    there, the files' (already judged by the loader) when they are only filed there."""
+    settings = Settings.from_env(
+        settings.home,
+        pseudonymisation_key=settings.pseudonymisation_key,
+        first_month=settings.first_month,
+        reject_min_month_rows=50,
+    )
+    partitions = monthly_partitions(settings)
+    damage = (
+        "insert into raw.rejected_rows select 'mentions', 'mentions/2010-03.csv', range, "
+        "'created_at', 'not a timestamp', null, date '2010-03-01', now(), "
+        f"{str(dated_in_month).lower()} from range(10)"
+    )
+    result = dg.materialize(
+        [
+            stand_in_mentions(partitions, damage),
+            *only(build_raw_checks(partitions), ["raw", "mentions"]),
+        ],
+        partition_key="2010-03",
+        resources=resources(settings, warehouse),
+        raise_on_error=False,
+    )
+    assert evaluation(result, ["raw", "mentions"]).passed is not dated_in_month
 
 
 def test_volume_anomaly_warns_with_the_brand_month(settings, warehouse):
