@@ -1,0 +1,304 @@
+"""The marts of real exports equal an independent computation over the source files.
+
+Everything expected here is computed from the original files in
+``../shared/data`` with the csv module and the definitions of
+``../shared/KPI_DEFINITIONS.md`` and ``../shared/DATA_CONTRACTS.md``, not with the
+project's SQL or adapters. Both variants of `real_home` (the exports as they
+are, and pandas copies with an index column and one broken line) must give the
+same marts.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+import statistics
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
+
+REPORTING = ZoneInfo("Europe/Amsterdam")
+TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
+# A Twitter handle: letters, digits and underscores, not preceded by one (so an
+# e-mail address names no account).
+HANDLE = re.compile(r"(?<![A-Za-z0-9_])@([A-Za-z0-9_]+)")
+# Submitted via -> channel (DATA_CONTRACTS.md complaints channels).
+CFPB_CHANNELS = {
+    "Web": "webform",
+    "Phone": "phone",
+    "Postal mail": "letter",
+    "Email": "email",
+    "Fax": "other",
+    "Referral": "other",
+    "Web Referral": "other",
+    "Social media": "social",
+}
+
+
+# Banks with a twcs support account and the name the CFPB export gives them.
+BANK_COMPANIES = {
+    "BAC": "BANK OF AMERICA",
+    "JPM": "JPMORGAN CHASE",
+    "WFC": "WELLS FARGO",
+    "C": "CITIBANK",
+    "AXP": "AMERICAN EXPRESS",
+}
+
+
+def received(row: dict[str, str]) -> date:
+    """A CFPB complaint's ``Date received`` (``2020/3/18``): a calendar day, no time."""
+    return datetime.strptime(row["Date received"], "%Y/%m/%d").date()
+
+
+def month_of(moment: datetime) -> date:
+    """The reporting month (Europe/Amsterdam) of an aware timestamp."""
+    local = moment.astimezone(REPORTING)
+    return date(local.year, local.month, 1)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """How the warehouse stores a timestamp: UTC without a zone."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class Twcs:
+    """The twcs sample read with the csv module: tweets, brand accounts and who answered whom."""
+
+    def __init__(self, path: Path) -> None:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        self.tweets = {
+            row["tweet_id"]: {
+                "id": row["tweet_id"],
+                "author": row["author_id"],
+                "inbound": row["inbound"] == "True",
+                "at": datetime.strptime(row["created_at"], TWITTER_TIME),
+                "text": row["text"],
+                "parent": row["in_response_to_tweet_id"].removesuffix(".0") or None,
+            }
+            for row in rows
+        }
+        # Brand accounts: the authors with inbound = False; brand key = handle in lower case.
+        self.accounts = {t["author"].lower() for t in self.tweets.values() if not t["inbound"]}
+        self.answers: dict[str, list[dict]] = defaultdict(list)
+        for tweet in self.tweets.values():
+            if not tweet["inbound"] and tweet["parent"]:
+                self.answers[tweet["parent"]].append(tweet)
+
+    def inbound(self) -> list[dict]:
+        """Customer tweets."""
+        return [t for t in self.tweets.values() if t["inbound"]]
+
+    def named_accounts(self, tweet: dict) -> list[str]:
+        """Brand accounts whose handle the tweet names, in text order."""
+        named = [h.lower() for h in HANDLE.findall(tweet["text"])]
+        return list(dict.fromkeys(h for h in named if h in self.accounts))
+
+    def replied_account(self, tweet: dict) -> str | None:
+        """The brand account whose tweet this one replies to, when that tweet is in the file."""
+        parent = self.tweets.get(tweet["parent"] or "")
+        return parent["author"].lower() if parent and not parent["inbound"] else None
+
+    def answering_accounts(self, tweet: dict) -> list[str]:
+        """Brand accounts that replied to the tweet, earliest reply first."""
+        answers = sorted(self.answers[tweet["id"]], key=lambda a: (a["at"], a["id"]))
+        return list(dict.fromkeys(a["author"].lower() for a in answers))
+
+    def brand(self, tweet: dict) -> str | None:
+        """The brand a customer tweet is about: named, else replied to, else answering."""
+        candidates = [
+            *self.named_accounts(tweet),
+            self.replied_account(tweet),
+            *self.answering_accounts(tweet),
+        ]
+        return next((c for c in candidates if c), None)
+
+    def addressed(self) -> dict[tuple[str, str], tuple[str, datetime, datetime | None]]:
+        """(tweet id, account) -> (addressed via, created at, first response at).
+
+        An inbound tweet is addressed to every brand account it replies to, names,
+        or that replied to it (KPI_DEFINITIONS.md section 2); the first response is
+        the earliest reply by that brand not before the tweet.
+        """
+        found = {}
+        for tweet in self.inbound():
+            ways: dict[str, str] = {}
+            if (account := self.replied_account(tweet)) is not None:
+                ways.setdefault(account, "reply")
+            for account in self.named_accounts(tweet):
+                ways.setdefault(account, "handle")
+            for account in self.answering_accounts(tweet):
+                ways.setdefault(account, "response")
+            for account, via in ways.items():
+                times = [
+                    a["at"]
+                    for a in self.answers[tweet["id"]]
+                    if a["author"].lower() == account and a["at"] >= tweet["at"]
+                ]
+                found[(tweet["id"], account)] = (via, tweet["at"], min(times, default=None))
+        return found
+
+
+@functools.cache
+def read_twcs(path: Path) -> Twcs:
+    """The twcs sample, read once per test session."""
+    return Twcs(path)
+
+
+def snapshot(real_home) -> duckdb.DuckDBPyConnection:
+    """The published snapshot, as a BI tool opens it."""
+    return duckdb.connect(str(real_home.snapshot), read_only=True)
+
+
+def test_inbound_mentions_per_brand_and_month(real_home):
+    twcs = read_twcs(real_home.twcs)
+    expected = Counter()
+    for tweet in twcs.inbound():
+        brand = twcs.brand(tweet)
+        if brand is not None:
+            expected[(brand, month_of(tweet["at"]))] += 1
+    with snapshot(real_home) as conn:
+        found = conn.execute(
+            "select brand, reporting_month, mentions, positive + neutral + negative "
+            "from marts.fct_sentiment_monthly where mentions > 0"
+        ).fetchall()
+        positive, negative = conn.execute(
+            "select sum(positive), sum(negative) from marts.fct_sentiment_monthly"
+        ).fetchone()
+    assert {(brand, month): n for brand, month, n, _ in found} == dict(expected)
+    assert all(n == labelled for _, _, n, labelled in found)
+    # Customer-support traffic is mostly complaints.
+    assert negative > positive > 0
+    # 2,066 of the 2,718 customer tweets name, reply to or are answered by a brand account.
+    assert sum(expected.values()) == 2066
+
+
+def test_every_addressed_inbound_tweet_and_its_first_response(real_home):
+    expected = {
+        (tweet_id, account): (via, naive_utc(at), answer and naive_utc(answer))
+        for (tweet_id, account), (via, at, answer) in read_twcs(real_home.twcs).addressed().items()
+    }
+    # The live warehouse: the published snapshot carries message ids only as pseudonyms.
+    with duckdb.connect(str(real_home.warehouse), read_only=True) as conn:
+        found = conn.execute(
+            "select mention_id, lower(account_handle), addressed_via, created_at, "
+            "first_response_at from marts.fct_inbound_messages"
+        ).fetchall()
+    assert len(found) == len(expected)
+    assert {(m, a): (via, at, first) for m, a, via, at, first in found} == expected
+    # The sample breaks most threads: 20 tweets name two brands, 3 have their answer.
+    assert Counter(via for via, _, _ in expected.values()) == {"handle": 2087, "reply": 1}
+    per_tweet = Counter(tweet_id for tweet_id, _ in expected)
+    assert sum(1 for accounts in per_tweet.values() if accounts > 1) == 20
+    assert sum(1 for _, _, first in expected.values() if first is not None) == 3
+
+
+def test_response_kpis_per_brand_and_month(real_home):
+    addressed = read_twcs(real_home.twcs).addressed()
+    inbound: Counter = Counter()
+    delays: dict[tuple[str, date], list[float]] = defaultdict(list)
+    for (_, account), (_, at, answer) in addressed.items():
+        key = (account, month_of(at))
+        inbound[key] += 1
+        if answer is not None:
+            delays[key].append((answer - at).total_seconds() / 60)
+    with snapshot(real_home) as conn:
+        found = conn.execute(
+            "select brand, reporting_month, inbound_messages, answered_messages, "
+            "median_first_response_minutes from marts.fct_webcare_response_monthly "
+            "where inbound_messages > 0"
+        ).fetchall()
+    assert {(b, m): n for b, m, n, _, _ in found} == dict(inbound)
+    assert {(b, m): answered for b, m, _, answered, _ in found if answered} == {
+        key: len(values) for key, values in delays.items()
+    }
+    medians = {(b, m): median for b, m, _, _, median in found if median is not None}
+    assert medians.keys() == delays.keys()
+    for key, values in delays.items():
+        assert medians[key] == pytest.approx(statistics.median(values), abs=1 / 60_000)
+
+
+def test_complaints_per_month_and_channel(real_home):
+    expected: Counter = Counter()
+    for row in read_cfpb(real_home.cfpb):
+        expected[(received(row).replace(day=1), CFPB_CHANNELS[row["Submitted via"]])] += 1
+    channels = ("phone", "email", "letter", "webform", "store", "other")
+    with snapshot(real_home) as conn:
+        found = conn.execute(
+            "select reporting_month, "
+            + ", ".join(f"sum({channel}_complaints)" for channel in channels)
+            + ", sum(social_desk_complaints), sum(traditional_complaints) "
+            "from marts.fct_complaint_channels_monthly group by reporting_month"
+        ).fetchall()
+    counted = {
+        (month, channel): count
+        for month, *counts, _ in found
+        for channel, count in zip((*channels, "social"), counts, strict=True)
+        if count
+    }
+    assert counted == dict(expected)
+    traditional = Counter()
+    for (month, channel), count in expected.items():
+        if channel != "social":
+            traditional[month] += count
+    assert {month: total for month, *_, total in found if total} == dict(traditional)
+    assert sum(expected.values()) == 6623
+
+
+def read_cfpb(path: Path) -> list[dict[str, str]]:
+    """The CFPB sample's rows, read with the csv module."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_month_end_closes_of_every_listed_brand(real_home):
+    twcs = read_twcs(real_home.twcs)
+    companies = " | ".join(row["Company"].upper() for row in read_cfpb(real_home.cfpb))
+    # A ticker's brand exists when its support account tweets in the sample, or
+    # when the bank behind it has complaints in the CFPB sample.
+    listed = {
+        ticker
+        for ticker, handle in real_home.handles.items()
+        if handle.lower() in twcs.accounts
+        or (ticker in BANK_COMPANIES and BANK_COMPANIES[ticker] in companies)
+    }
+    # The marts' months run from the first to the last month with customer voice.
+    voice = [month_of(t["at"]) for t in twcs.tweets.values()] + [
+        received(row).replace(day=1) for row in read_cfpb(real_home.cfpb)
+    ]
+    expected = {}
+    for ticker in listed:
+        closes: dict[date, tuple[date, float]] = {}
+        with real_home.prices[ticker].open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                day = date.fromisoformat(row["date"])
+                month = day.replace(day=1)
+                if month not in closes or day > closes[month][0]:
+                    closes[month] = (day, float(row["close"]))
+        brand = real_home.handles[ticker].lower()
+        for month, (_, close) in closes.items():
+            if min(voice) <= month <= max(voice):
+                expected[(brand, ticker, month)] = close
+    with snapshot(real_home) as conn:
+        found = conn.execute(
+            "select brand, ticker, reporting_month, month_end_close "
+            "from marts.fct_sentiment_stock_monthly where month_end_close is not null"
+        ).fetchall()
+    assert {(b, t, m): close for b, t, m, close in found} == pytest.approx(expected, abs=1e-9)
+    assert len(listed) == 15
+
+
+def test_broken_lines_are_refused_with_file_line_and_column(real_home):
+    with duckdb.connect(str(real_home.warehouse), read_only=True) as conn:
+        refused = conn.execute(
+            'select file, line, "column" from raw.rejected_rows order by file, line'
+        ).fetchall()
+    found = sorted((Path(file).name, line, column) for file, line, column in refused)
+    assert found == sorted((b.file, b.line, b.column) for b in real_home.broken)
