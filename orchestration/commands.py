@@ -90,6 +90,11 @@ EVENT_TIMESTAMPS = {
     "complaints": "received_at",
     "nps_responses": "answered_at",
 }
+# A month counts as covered to its end when a source's newest row lies in its last
+# this many days (or later): a quiet source may skip a day or two at the end of a
+# month (the small demo's mentions stop on 30 December), an export cut short stops
+# days or weeks earlier (the twcs corpus on 3 December 2017).
+COMPLETE_WITHIN_DAYS = 3
 
 
 def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str, str]:
@@ -97,23 +102,19 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
 
     Rule: the latest month of the run whose data is complete: every event source
     (mentions, complaints, NPS answers) with rows in that month covers it to its
-    last day, i.e. has a row on or after that day (reporting time zone). When
-    mentions have landed the month must hold mentions, since most KPIs are
-    about them. An export that stops a few days into a month (the twcs corpus
-    ends on 3 December 2017) thus reports on the month before it, not on a
-    month of a handful of rows. When no month is complete: the run's last month.
+    end, i.e. has a row in its last `COMPLETE_WITHIN_DAYS` days or later
+    (reporting time zone). When mentions have landed the month must hold
+    mentions, since most KPIs are about them. An export that stops a few days
+    into a month (the twcs corpus ends on 3 December 2017) thus reports on the
+    month before it, not on a month of a handful of rows. When no month is
+    complete: the run's last month.
     """
     zone = ZoneInfo(settings.reporting_timezone)
     bounds = [month_start(first), month_start(last)]
     ends: dict[str, date] = {}
     months: dict[str, set[str]] = {}
     with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
-        present = {
-            name
-            for (name,) in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'raw'"
-            ).fetchall()
-        }
+        present = raw_tables(conn)
         for source, column in EVENT_TIMESTAMPS.items():
             if source not in present:
                 continue
@@ -132,7 +133,7 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
     complete = [
         month
         for month in candidates
-        if all(_month_end(month) <= ends[source] for source in ends if month in months[source])
+        if all(_covered(month, ends[source]) for source in ends if month in months[source])
     ]
     if not complete:
         return last, "the run's last month, although no month has complete data"
@@ -140,12 +141,27 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
     cut_short = [
         f"{source} end on {end}"
         for source, end in sorted(ends.items())
-        if end < _month_end(max(months[source]))
+        if not _covered(max(months[source]), end)
     ]
     reason = "the latest month with complete data"
     if cut_short:
         reason += f"; {', '.join(cut_short)}"
     return month, reason
+
+
+def raw_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the tables in the warehouse's ``raw`` schema."""
+    return {
+        name
+        for (name,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+    }
+
+
+def _covered(month: str, newest: date) -> bool:
+    """Whether a source whose newest row is on `newest` covers ``YYYY-MM`` to its end."""
+    return newest > _month_end(month) - timedelta(days=COMPLETE_WITHIN_DAYS)
 
 
 def _month_end(month: str) -> date:
@@ -485,12 +501,7 @@ def print_load_summary(settings: Settings, first: str, last: str) -> None:
         print("Nothing was loaded.")
         return
     with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
-        tables = {
-            name
-            for (name,) in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'raw'"
-            ).fetchall()
-        }
+        tables = raw_tables(conn)
         if "rejected_rows" not in tables:
             print("Nothing was loaded.")
             return

@@ -1,4 +1,5 @@
-"""Which month `webcare run` reports on: the latest month with complete data."""
+"""Which month `webcare run` reports on: the latest month with complete data
+(every source with rows in it has one in its last three days or later)."""
 
 from datetime import datetime
 from pathlib import Path
@@ -62,10 +63,21 @@ def test_a_month_covered_to_its_last_local_day_is_complete(settings):
     )
 
 
-def test_the_last_day_is_counted_in_the_reporting_time_zone(settings):
-    # 30 November 03:00 UTC is 04:00 on the 30th in Amsterdam but 17:00 on the
-    # 29th in Honolulu, where November is then not covered to its last day.
-    land(settings, "mentions", [("2011-11", "2011-11-30 03:00:00")])
+def test_a_quiet_last_day_or_two_still_completes_a_month(settings):
+    # Sparse sources skip days: a newest row in the month's last three days will do.
+    land(settings, "mentions", [("2011-12", "2011-12-29 10:00:00")])
+    assert choose_report_month(settings, "2011-12", "2011-12")[0] == "2011-12"
+    land(settings, "nps_responses", [("2011-12", "2011-12-28 12:00:00")])
+    assert choose_report_month(settings, "2011-12", "2011-12") == (
+        "2011-12",
+        "the run's last month, although no month has complete data",
+    )
+
+
+def test_the_last_days_are_counted_in_the_reporting_time_zone(settings):
+    # 28 November 03:00 UTC is 04:00 on the 28th in Amsterdam, inside November's last
+    # three days, but 17:00 on the 27th in Honolulu, where November is not covered.
+    land(settings, "mentions", [("2011-11", "2011-11-28 03:00:00")])
     assert choose_report_month(settings, "2011-11", "2011-11") == (
         "2011-11",
         "the latest month with complete data",
