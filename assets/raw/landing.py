@@ -267,18 +267,13 @@ def _unlisted_entry(source: str, error: OSError, landing: Path) -> LandedFile:
     relative = path.relative_to(landing).as_posix()
     home = folder_month(f"{relative}/file")
     reason = error.strerror or type(error).__name__
-    return LandedFile(
-        source=source,
-        path=path,
-        relative_path=relative,
-        fingerprint="",
-        size=0,
-        mtime_ns=0,
-        format=None,
-        months=(home,) if home and source in PARTITIONED_SOURCES else (),
-        home_month=home,
-        problem=f"{relative}: folder cannot be listed ({reason}); give the webcare user "
-        "access to it or move it out of the landing folder",
+    return _failed(
+        source,
+        path,
+        relative,
+        home,
+        f"folder cannot be listed ({reason}); give the webcare user access to it or move it "
+        "out of the landing folder",
     )
 
 
