@@ -21,8 +21,10 @@ run: setup model manifest
 	$(BIN)/webcare demo-data --home $(HOME_DIR)
 	$(BIN)/webcare run --home $(HOME_DIR)
 
+# Two workers (the machines have two cores); tests sharing an expensive session
+# fixture stay on one worker (tests/conftest.py), so each fixture is built once.
 test: setup model manifest chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # PATH: under `dagster dev` dagster-dbt re-parses the project with the `dbt` it finds on PATH.
 dev: setup model manifest

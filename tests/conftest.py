@@ -37,25 +37,49 @@ def model_cache_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_home(tmp_path_factory, model_cache_dir) -> Path:
+def run_demo(model_cache_dir):
+    """`run_demo(home, size=..., months=...)`: land the demo (seed 7) in `home`, run
+    `webcare run` on it with the shared model cache, and return `home`."""
+    from orchestration import commands
+    from orchestration.demo_data import generate
+
+    def run(home: Path, **options) -> Path:
+        generate(home / "landing", home / "truth.json", seed=7, **options)
+        previous = os.environ.get("WEBCARE_MODEL_CACHE_DIR")
+        os.environ["WEBCARE_MODEL_CACHE_DIR"] = str(model_cache_dir)
+        try:
+            status = commands.run(home=str(home))
+        finally:
+            if previous is None:
+                os.environ.pop("WEBCARE_MODEL_CACHE_DIR", None)
+            else:
+                os.environ["WEBCARE_MODEL_CACHE_DIR"] = previous
+        assert status == 0, f"webcare run on the demo ({options}) failed; see the output above"
+        return home
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory, run_demo) -> Path:
     """A home with the small demo landed and `webcare run` completed on it (once per session).
 
     Shared by the end-to-end, planted-truth, publishing and report tests, which
     only read it: building it costs one full pipeline run.
     """
-    from orchestration import commands
-    from orchestration.demo_data import generate
+    return run_demo(tmp_path_factory.mktemp("demo_home"), size="small")
 
-    home = tmp_path_factory.mktemp("demo_home")
-    generate(home / "landing", home / "truth.json", seed=7, size="small")
-    previous = os.environ.get("WEBCARE_MODEL_CACHE_DIR")
-    os.environ["WEBCARE_MODEL_CACHE_DIR"] = str(model_cache_dir)
-    try:
-        status = commands.run(home=str(home))
-    finally:
-        if previous is None:
-            os.environ.pop("WEBCARE_MODEL_CACHE_DIR", None)
-        else:
-            os.environ["WEBCARE_MODEL_CACHE_DIR"] = previous
-    assert status == 0, "webcare run on the small demo failed; see the output above"
-    return home
+
+# Session fixtures that each cost a pipeline run (or a dbt build). Under
+# `pytest -n 2 --dist loadgroup` (make test) every test using one of them goes to
+# the same worker, so each is built once; the first listed that a test uses wins.
+# Every other test stays with its module, whose module fixtures are built once too.
+EXPENSIVE_FIXTURES = ("demo_home", "real_home", "demo_run_home", "fixture_build", "dbt_warehouse")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Group the tests for pytest-xdist: by expensive session fixture, else by module."""
+    for item in items:
+        used = next((name for name in EXPENSIVE_FIXTURES if name in item.fixturenames), None)
+        item.add_marker(pytest.mark.xdist_group(used or item.nodeid.split("::")[0]))

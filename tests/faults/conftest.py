@@ -8,7 +8,6 @@ read it, or put it back as it was (a bad file landed and removed again), use
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -16,24 +15,9 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def demo_run_home(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Path:
+def demo_run_home(tmp_path_factory: pytest.TempPathFactory, run_demo) -> Path:
     """`webcare demo-data --size small --months 3` (seed 7) and `webcare run` on it, once."""
-    from orchestration import commands
-    from orchestration.demo_data import generate
-
-    home = tmp_path_factory.mktemp("faults") / "home"
-    generate(home / "landing", home / "truth.json", seed=7, size="small", months=3)
-    previous = os.environ.get("WEBCARE_MODEL_CACHE_DIR")
-    os.environ["WEBCARE_MODEL_CACHE_DIR"] = str(model_cache_dir)
-    try:
-        status = commands.run(home=str(home))
-    finally:
-        if previous is None:
-            os.environ.pop("WEBCARE_MODEL_CACHE_DIR", None)
-        else:
-            os.environ["WEBCARE_MODEL_CACHE_DIR"] = previous
-    assert status == 0, "webcare run on the three-month small demo failed; see the output above"
-    return home
+    return run_demo(tmp_path_factory.mktemp("faults") / "home", size="small", months=3)
 
 
 @pytest.fixture
