@@ -302,3 +302,12 @@ def test_broken_lines_are_refused_with_file_line_and_column(real_home):
         ).fetchall()
     found = sorted((Path(file).name, line, column) for file, line, column in refused)
     assert found == sorted((b.file, b.line, b.column) for b in real_home.broken)
+
+
+def test_the_report_is_about_the_last_month_the_exports_cover_to_its_end(real_home):
+    """The twcs sample ends on 3 December 2017: `webcare run` reports on November."""
+    twcs = read_twcs(real_home.twcs)
+    newest = max(t["at"] for t in twcs.tweets.values()).astimezone(REPORTING)
+    assert newest.date() == date(2017, 12, 3)
+    reports = sorted(p.name for p in (real_home.home / "published" / "report").glob("*.html"))
+    assert reports == ["2017-11.html"]
