@@ -36,6 +36,27 @@ def model_cache_dir() -> Path:
     return Path(os.environ.get("WEBCARE_MODEL_CACHE_DIR", REPO / ".cache" / "models"))
 
 
+@pytest.fixture
+def make_unreadable(monkeypatch):
+    """`make_unreadable(path)`: take away the right to read `path`: chmod 000, or, as root
+    (who reads anything), a fake `Path.open` that refuses it as the OS would."""
+    import pathlib
+
+    def take(path: Path) -> None:
+        path.chmod(0)
+        if os.access(path, os.R_OK):
+            opener = pathlib.Path.open
+
+            def refusing(self: Path, *args: object, **kwargs: object) -> object:
+                if self == path:
+                    raise PermissionError(13, "Permission denied", str(self))
+                return opener(self, *args, **kwargs)
+
+            monkeypatch.setattr(pathlib.Path, "open", refusing)
+
+    return take
+
+
 @pytest.fixture(scope="session")
 def run_demo(model_cache_dir):
     """`run_demo(home, size=..., months=...)`: land the demo (seed 7) in `home`, run

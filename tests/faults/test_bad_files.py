@@ -19,11 +19,10 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import pathlib
 import resource
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -270,20 +269,6 @@ CFPB = (
 )
 
 
-def _unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Take away the right to read `path`: chmod, or (as root, who reads anything) a fake."""
-    path.chmod(0)
-    if os.access(path, os.R_OK):
-        opener = pathlib.Path.open
-
-        def refusing(self: Path, *args: object, **kwargs: object) -> object:
-            if self == path:
-                raise PermissionError(13, "Permission denied", str(self))
-            return opener(self, *args, **kwargs)
-
-        monkeypatch.setattr(pathlib.Path, "open", refusing)
-
-
 def _landing_files(home: Path, unreadable: Path) -> dict[str, bytes]:
     landing = home / "landing"
     return {
@@ -303,6 +288,7 @@ def test_a_failed_ingest_names_the_unreadable_file_and_leaves_landing_as_it_was(
     tmp_path: Path,
     model_cache_env: None,
     monkeypatch: pytest.MonkeyPatch,
+    make_unreadable: Callable[[Path], None],
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     export = tmp_path / "cfpb.csv"
@@ -310,7 +296,7 @@ def test_a_failed_ingest_names_the_unreadable_file_and_leaves_landing_as_it_was(
     locked = "complaints/imports/locked.csv"
     brands = _brands(demo_run_home)
     with landed(demo_run_home, {locked: b"complaint_id,brand,received_at,channel\n"}) as [path]:
-        _unreadable(path, monkeypatch)
+        make_unreadable(path)
         before = _landing_files(demo_run_home, path)
         status = commands.ingest("complaints", "cfpb", [str(export)], home=str(demo_run_home))
         after = _landing_files(demo_run_home, path)

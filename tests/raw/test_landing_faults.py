@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import pathlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -328,31 +327,17 @@ def test_rows_before_the_first_partition_are_refused_in_the_first_one(
     }
 
 
-def _unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Take away the right to read `path`: chmod, or (as root, who may read anything) a fake."""
-    path.chmod(0)
-    if os.access(path, os.R_OK):
-        opener = pathlib.Path.open
-
-        def refusing(self: Path, *args: object, **kwargs: object) -> object:
-            if self == path:
-                raise PermissionError(13, "Permission denied", str(self))
-            return opener(self, *args, **kwargs)
-
-        monkeypatch.setattr(pathlib.Path, "open", refusing)
-
-
 @pytest.mark.parametrize("relative", ["nps_responses/imports/a.csv", "brands/brands.csv"])
 def test_a_file_that_cannot_be_read_is_named_and_not_remembered(
     settings: Settings,
     land: Callable[..., Path],
     materialise: Callable[..., dg.ExecuteInProcessResult],
-    monkeypatch: pytest.MonkeyPatch,
+    make_unreadable: Callable[[Path], None],
     relative: str,
 ) -> None:
     land("nps_responses/demo/2010-03/a.csv", HEADER + MARCH)
     path = land(relative, HEADER + MARCH if relative.startswith("nps") else "brand\nbankx\n")
-    _unreadable(path, monkeypatch)
+    make_unreadable(path)
     problem = (
         f"{relative}: cannot be read (Permission denied); give the webcare user read access "
         "to it or move it out of the landing folder"
