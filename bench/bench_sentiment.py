@@ -58,7 +58,8 @@ def _run_path(args: argparse.Namespace) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     import torch
 
-    from models.sentiment.inference import DEFAULT_BATCH_SIZE, SentimentModel, available_cores
+    from models.sentiment.inference import SentimentModel, available_cores
+    from warehouse.settings import DEFAULT_BATCH_SIZE
 
     threads = args.threads or available_cores()
     torch.set_num_threads(threads)

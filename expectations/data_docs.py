@@ -49,7 +49,7 @@ th { background: #f3f3f3; }
 
 
 class HasStateDir(Protocol):
-    """Anything with a ``state_dir`` (the `orchestration.settings.Settings` resource)."""
+    """Anything with a ``state_dir`` (the `warehouse.settings.Settings` resource)."""
 
     state_dir: str
 

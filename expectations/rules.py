@@ -9,7 +9,8 @@ accepts is a row the check passes, and a bad row never reaches raw where it
 would block every later run.
 
 The definition lives in ``expectations/`` because assets may import
-expectations while expectations import nothing of ours (ARCHITECTURE.md).
+expectations while expectations import only the foundation, ``warehouse/``
+(docs/architecture.md).
 Plain Python only: no Great Expectations, pandas or polars, so the loader
 pays nothing for importing it.
 
@@ -101,11 +102,6 @@ ALSO_UNIQUE: dict[str, dict[str, str]] = {
     "brands": {"ticker": "no two brands share a ticker (market cap would count twice)"}
 }
 
-# How far into the future a row's timestamp may lie (settings.max_future_days):
-# clocks of source systems drift and an export may be written just after
-# midnight; a year like 2099 is a typo, and would create a partition per month
-# up to it.
-DEFAULT_MAX_FUTURE_DAYS = 1.0
 # A calendar date is local to whoever wrote it: the latest "today" anywhere is UTC + 14 h.
 _LATEST_ZONE = timedelta(hours=14)
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from expectations import rules
+from warehouse.settings import DEFAULT_MAX_FUTURE_DAYS
 
 
 def _next_month(day: date) -> date:
@@ -34,7 +35,7 @@ class MonthWindow:
     months: tuple[date, ...]
     timezone: str = "Europe/Amsterdam"
     now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
-    max_future_days: float = rules.DEFAULT_MAX_FUTURE_DAYS
+    max_future_days: float = DEFAULT_MAX_FUTURE_DAYS
 
     def __post_init__(self) -> None:
         if not self.months:
@@ -49,7 +50,7 @@ class MonthWindow:
         partition_keys: Iterable[str],
         timezone: str,
         now: datetime | None = None,
-        max_future_days: float = rules.DEFAULT_MAX_FUTURE_DAYS,
+        max_future_days: float = DEFAULT_MAX_FUTURE_DAYS,
     ) -> MonthWindow:
         """The window of ``YYYY-MM`` partition keys (the keys of a Dagster run)."""
         months = tuple(date(int(key[:4]), int(key[5:7]), 1) for key in partition_keys)

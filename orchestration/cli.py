@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from orchestration.settings import SOURCES
+from warehouse.settings import SOURCES
 
 
 def _delegate(target: str) -> Callable[[list[str]], int]:
@@ -22,7 +22,7 @@ def _delegate(target: str) -> Callable[[list[str]], int]:
 
 # Commands owned by other folders keep their own argument parsers.
 DELEGATED: dict[str, tuple[str, str]] = {
-    "demo-data": ("orchestration.demo_data.cli:main", "generate the demo landing data"),
+    "demo-data": ("demo.cli:main", "generate the demo landing data"),
     "build-model": ("models.sentiment.cli:build_main", "build the default sentiment model"),
     "train-sentiment": ("models.sentiment.cli:train_main", "fine-tune the sentiment model"),
     "eval-sentiment": ("models.sentiment.cli:eval_main", "evaluate a model on a labelled CSV"),
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.run(home=parsed.home, months=parsed.months)
     if parsed.command == "dagster-home":
         from orchestration.instance import instance_dir
-        from orchestration.settings import Settings
+        from warehouse.settings import Settings
 
         print(instance_dir(Settings.from_env(parsed.home)))
         return 0

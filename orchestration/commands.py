@@ -17,8 +17,8 @@ import duckdb
 
 from orchestration.instance import open_instance
 from orchestration.locking import home_lock, recover_dead_runs
-from orchestration.partitions import month_start
-from orchestration.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
+from warehouse.partitions import month_start
+from warehouse.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
 
 if TYPE_CHECKING:
     from assets.raw.landing import LandingIndex

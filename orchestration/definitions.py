@@ -25,10 +25,10 @@ from assets.sentiment import build_sentiment_assets
 from assets.serving import build_serving_assets
 from orchestration.console import console_logger
 from orchestration.jobs import build_jobs
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
 from orchestration.schedules import build_landing_sensor, build_monthly_schedule
-from orchestration.settings import Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import Settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:

@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
-from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import Settings
+from warehouse.resource import WAREHOUSE_POOL
+from warehouse.settings import Settings
 
 INSTANCE_YAML = f"""\
 # Written by webcare-warehouse. Runs that write the DuckDB warehouse share the

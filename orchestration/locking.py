@@ -26,7 +26,7 @@ import dagster as dg
 import psutil
 from dagster._core.events import DagsterEventType
 
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 LOCK_FILE = "webcare.lock"
 # Statuses of runs that may hold or wait for a pool slot.

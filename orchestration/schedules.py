@@ -8,7 +8,7 @@ from datetime import datetime
 
 import dagster as dg
 
-from orchestration.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
+from warehouse.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
 
 
 def previous_month_key(moment: datetime) -> str:

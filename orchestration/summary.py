@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 
 def check_outcome(evaluation: dg.AssetCheckEvaluation) -> str:

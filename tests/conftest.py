@@ -61,8 +61,8 @@ def make_unreadable(monkeypatch):
 def run_demo(model_cache_dir):
     """`run_demo(home, size=..., months=...)`: land the demo (seed 7) in `home`, run
     `webcare run` on it with the shared model cache, and return `home`."""
+    from demo import generate
     from orchestration import commands
-    from orchestration.demo_data import generate
 
     def run(home: Path, **options) -> Path:
         generate(home / "landing", home / "truth.json", seed=7, **options)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 
 from expectations.window import MonthWindow
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 if TYPE_CHECKING:
     from expectations.runner import ValidationSession

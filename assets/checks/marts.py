@@ -11,8 +11,8 @@ import dagster as dg
 
 from assets.checks import _reading
 from assets.checks._running import GX_CHECK_NAME, report, session
-from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import Settings
+from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
+from warehouse.settings import Settings
 
 MARTS_SCHEMA = "marts"
 # The KPI marts of KPI_DEFINITIONS.md and the dimensions (issue 4).

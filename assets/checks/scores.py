@@ -12,8 +12,8 @@ from assets.checks import _reading
 from assets.checks._running import GX_CHECK_NAME, asset_check, report, run_window, session
 from assets.sentiment.scoring import MENTION_SENTIMENT_KEY, NPS_COMMENT_SENTIMENT_KEY
 from expectations.window import MonthWindow
-from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import Settings
+from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
+from warehouse.settings import Settings
 
 if TYPE_CHECKING:
     import pandas as pd

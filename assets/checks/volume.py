@@ -4,8 +4,8 @@ import dagster as dg
 
 from assets.checks import _reading
 from assets.checks._running import VOLUME_CHECK_NAME, asset_check, report, run_window, session
-from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import Settings
+from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
+from warehouse.settings import Settings
 
 VOLUME_SOURCES = ("mentions", "complaints")
 # Enough to name every anomalous brand-month of a run in the check's metadata.

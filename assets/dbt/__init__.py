@@ -17,8 +17,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import Settings
+from warehouse.resource import WAREHOUSE_POOL
+from warehouse.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # The profile reads the warehouse path from this variable (see dbt_project/profiles.yml).

@@ -25,9 +25,9 @@ from assets.raw.loading import (
 )
 from assets.raw.readers import is_landing_candidate
 from assets.raw.writer import read_reference_tables, replace_reference, write_partition
-from orchestration.partitions import month_start
-from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import month_start
+from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
+from warehouse.settings import Settings
 
 GROUP = "raw"
 BRANDS_KEY = dg.AssetKey(["raw", "brands"])

@@ -39,7 +39,7 @@ from pathlib import Path
 from assets.raw.errors import LandingFileError
 from assets.raw.parsing import ParsedFile, folder_month, forced_format, parse_landed_file
 from assets.raw.readers import FileChangedError, is_landing_candidate, unreadable_problem
-from orchestration.settings import PARTITIONED_SOURCES, SOURCES, Settings
+from warehouse.settings import PARTITIONED_SOURCES, SOURCES, Settings
 
 INDEX_FILE = "landing_index.json"
 # Bump when the way months are computed changes, so old caches are recomputed.

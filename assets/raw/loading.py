@@ -31,8 +31,8 @@ from assets.raw.readers import LINE
 from assets.raw.schemas import SCHEMAS, SourceSchema
 from assets.raw.validation import COLUMN, PARTITION, REASON, find_duplicates, rejected_schema
 from assets.raw.writer import TABLES
-from orchestration.partitions import month_start
-from orchestration.settings import Settings
+from warehouse.partitions import month_start
+from warehouse.settings import Settings
 
 FILE = "__file"
 # A refused row of a month whose own timestamp dates it there (see prepare_month).

@@ -20,7 +20,7 @@ from assets.raw.errors import LandingFileError
 from assets.raw.readers import LINE, SIDECAR_SUFFIX, RawFile, read_landed_file
 from assets.raw.schemas import SCHEMAS
 from assets.raw.validation import PARTITION, REASON, validate
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 _MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

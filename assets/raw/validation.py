@@ -43,6 +43,7 @@ from assets.raw.timestamps import (
     shown,
 )
 from expectations import rules
+from warehouse.settings import DEFAULT_MAX_FUTURE_DAYS
 
 PARTITION = "partition_month"
 _VALUE = "__value_"
@@ -76,7 +77,7 @@ def validate(
     adapter: Adapter,
     source_timezone: str,
     reporting_timezone: str,
-    max_future_days: float = rules.DEFAULT_MAX_FUTURE_DAYS,
+    max_future_days: float = DEFAULT_MAX_FUTURE_DAYS,
     now: datetime | None = None,
 ) -> Validated:
     """Check every value of `canonical` against `schema`; see the module docstring.

@@ -24,9 +24,9 @@ import pyarrow as pa
 
 from models.sentiment.labels import LABELS
 from models.sentiment.text import normalise_text, text_hash
-from orchestration.partitions import month_start
-from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import month_start
+from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
+from warehouse.settings import Settings
 
 if TYPE_CHECKING:
     import duckdb

@@ -18,7 +18,7 @@ from assets.serving.publish import (
     snapshot_path,
 )
 from assets.serving.report import REPORT_KEY, build_report_asset, write_report
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 __all__ = ["PUBLISH_KEY", "REPORT_KEY", "build_serving_assets", "published_paths", "write_report"]
 

@@ -25,8 +25,8 @@ import duckdb
 import polars as pl
 
 from assets.raw.pseudonymise import pseudonymise_series
-from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import Settings
+from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
+from warehouse.settings import Settings
 
 PUBLISH_KEY = dg.AssetKey(["published", "warehouse_snapshot"])
 SNAPSHOT_FILE = "warehouse.duckdb"

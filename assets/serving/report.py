@@ -29,8 +29,8 @@ import dagster as dg
 import duckdb
 
 from assets.serving.publish import PUBLICATION_TABLE, PUBLISH_KEY, REPORT_DIR, snapshot_path
-from orchestration.partitions import month_start
-from orchestration.settings import Settings
+from warehouse.partitions import month_start
+from warehouse.settings import Settings
 
 if TYPE_CHECKING:
     import pandas as pd

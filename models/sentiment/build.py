@@ -20,11 +20,11 @@ from models.sentiment.e5_convert import (
     sha256_file,
 )
 from models.sentiment.labels import LABELS
+from warehouse.settings import DEFAULT_MODEL_NAME
 
 if TYPE_CHECKING:
     from transformers import XLMRobertaForSequenceClassification
 
-DEFAULT_MODEL_NAME = "webcare-e5-small-sentiment"
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / f"{DEFAULT_MODEL_NAME}.safetensors"
 BUILD_MARKER = "webcare-build.json"
 # Inference truncation; training uses a shorter limit (see TrainConfig.max_length).

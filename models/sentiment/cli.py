@@ -29,7 +29,7 @@ from models.sentiment.data import (
     split,
 )
 from models.sentiment.e5_convert import PACKED_SHA256, QUERY_PREFIX, ConversionError
-from models.sentiment.inference import DEFAULT_BATCH_SIZE
+from warehouse.settings import DEFAULT_BATCH_SIZE
 
 CACHE_ENV = "WEBCARE_MODEL_CACHE_DIR"
 

@@ -22,16 +22,12 @@ from models.sentiment.build import (
 )
 from models.sentiment.e5_convert import sha256_file
 from models.sentiment.labels import LABELS
+from warehouse.settings import DEFAULT_BATCH_SIZE
 
 if TYPE_CHECKING:
     import torch
 
 Progress = Callable[[int, int], None]
-
-# Texts per inference batch. On 2 CPU cores 32 was a few per cent faster than 64 and
-# clearly faster than 128 or more (whose activations no longer fit in cache); see
-# MODEL_CARD.md, "Speed".
-DEFAULT_BATCH_SIZE = 32
 
 # Common spellings of the three classes in third-party models' id2label.
 _ALIASES = {

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 import yaml
 
-from orchestration.demo_data import generate
+from demo import generate
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from orchestration.demo_data.cli import main
+from demo.cli import main
 
 
 def test_cli_writes_landing_and_truth_into_home(tmp_path, capsys):

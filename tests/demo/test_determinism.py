@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from orchestration.demo_data import generate
+from demo import generate
 
 
 def _files(root: Path) -> dict[str, bytes]:

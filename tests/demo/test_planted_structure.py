@@ -12,9 +12,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from orchestration.demo_data import generate
-from orchestration.demo_data.catalogue import parse_opening_hours
-from orchestration.demo_data.clock import BusinessClock, iso_strings, local_to_utc
+from demo import generate
+from demo.catalogue import parse_opening_hours
+from demo.clock import BusinessClock, iso_strings, local_to_utc
 
 SIGNATURE = re.compile(r"( \^[A-Z]{2}| /[A-Z][a-z]+| -[A-Z]{2}| (Groet|Regards), [A-Z][a-z]+)$")
 REAL_NAMES = (

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from orchestration.demo_data import texts
+from demo import texts
 
 SOURCES = ("mentions", "complaints", "nps_responses", "stock_prices")
 TZ = ZoneInfo("Europe/Amsterdam")

@@ -18,9 +18,9 @@ from assets.checks.raw import build_raw_checks
 from assets.checks.scores import build_score_checks
 from assets.checks.volume import build_volume_checks
 from expectations.runner import data_docs_index
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import Settings
 
 DDL = """
 create schema raw;
@@ -73,7 +73,7 @@ cross join range(40) as t(i)
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings.from_env(tmp_path, pseudonymisation_key="test-key", first_month="2009-01")
+    return Settings.from_env(tmp_path, first_month="2009-01")
 
 
 @pytest.fixture
@@ -150,10 +150,10 @@ def test_checks_build_without_importing_great_expectations(settings):
 
     code = (
         "import sys; from assets.checks import build_asset_checks; "
-        "from orchestration.partitions import monthly_partitions; "
-        "from orchestration.settings import Settings; "
+        "from warehouse.partitions import monthly_partitions; "
+        "from warehouse.settings import Settings; "
         "s = Settings(home='h', duckdb_path='d', landing_dir='l', published_dir='p', "
-        "state_dir='s', pseudonymisation_key='k', model_cache_dir='m'); "
+        "state_dir='s', model_cache_dir='m'); "
         "checks = build_asset_checks(monthly_partitions(s)); "
         "print(len(checks), 'great_expectations' in sys.modules, 'pandas' in sys.modules)"
     )
@@ -292,7 +292,6 @@ def test_reject_share_over_the_threshold_blocks_a_month_large_enough_to_judge(
     """10 of 90 rows refused: judged (and blocked) from 50 rows a month, not from 100."""
     settings = Settings.from_env(
         settings.home,
-        pseudonymisation_key=settings.pseudonymisation_key,
         first_month=settings.first_month,
         reject_min_month_rows=min_month_rows,
     )
@@ -334,7 +333,6 @@ def test_refused_rows_without_a_month_of_their_own_do_not_count_for_the_month(
     there, the files' (already judged by the loader) when they are only filed there."""
     settings = Settings.from_env(
         settings.home,
-        pseudonymisation_key=settings.pseudonymisation_key,
         first_month=settings.first_month,
         reject_min_month_rows=50,
     )

@@ -23,7 +23,7 @@ from assets.serving import PUBLISH_KEY, REPORT_KEY
 from orchestration import commands
 from orchestration.definitions import build_definitions
 from orchestration.jobs import MARTS, PUBLISHED, RAW
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 MART_KEYS = {dg.AssetKey(["marts", "fct_sentiment_monthly"]), dg.AssetKey(["marts", "dim_brands"])}
 BRANDS = """brand,display_name,sector,country,ticker,currency,shares_outstanding,keywords
@@ -111,7 +111,7 @@ def previous_publication(settings: Settings) -> tuple[Path, bytes]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings.from_env(tmp_path, pseudonymisation_key="test-key", first_month="2010-01")
+    return Settings.from_env(tmp_path, first_month="2010-01")
 
 
 def run_raw_to_published(settings: Settings) -> dg.ExecuteInProcessResult:

@@ -34,9 +34,9 @@ import pytest
 from assets.raw import build_raw_assets
 from assets.raw.landing import INDEX_FILE
 from orchestration import commands
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -375,9 +375,9 @@ LOAD_ACCOUNTS = """
 import sys
 import dagster as dg
 from assets.raw import build_raw_assets
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import Settings
 
 ACCOUNTS = (["raw", "webcare_accounts"], ["raw", "webcare_account_opening_hours"])
 settings = Settings.from_env(sys.argv[1])

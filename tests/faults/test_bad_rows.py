@@ -26,14 +26,14 @@ from assets.checks.raw import build_raw_checks
 from assets.raw import build_raw_assets
 from assets.raw.landing import index_landing
 from assets.raw.pseudonymise import pseudonymise
+from demo import generate
 from expectations.rules import latest_instant
 from orchestration import commands
-from orchestration.demo_data import generate
 from orchestration.instance import open_instance
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
-from orchestration.settings import PARTITIONED_SOURCES as MONTHLY_SOURCES
-from orchestration.settings import REFERENCE_SOURCES, Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import PARTITIONED_SOURCES as MONTHLY_SOURCES
+from warehouse.settings import REFERENCE_SOURCES, Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

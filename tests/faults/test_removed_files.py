@@ -15,7 +15,7 @@ import pytest
 
 from assets.raw.landing import index_landing
 from orchestration import commands
-from orchestration.settings import PARTITIONED_SOURCES, Settings
+from warehouse.settings import PARTITIONED_SOURCES, Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from orchestration.instance import open_instance
-from orchestration.settings import KEY_FILE_NAME, Settings
+from warehouse.settings import KEY_FILE_NAME, Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

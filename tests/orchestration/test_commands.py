@@ -4,12 +4,12 @@ import pytest
 
 from orchestration import cli
 from orchestration.commands import CommandError, select_months
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings.from_env(tmp_path, pseudonymisation_key="test", first_month="2010-01")
+    return Settings.from_env(tmp_path, first_month="2010-01")
 
 
 def test_select_months_limits_to_a_range(settings):

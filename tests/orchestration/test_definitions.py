@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import build_definitions
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 
 @pytest.fixture(scope="module")

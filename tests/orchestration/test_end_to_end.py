@@ -11,7 +11,7 @@ import pytest
 
 from orchestration import commands
 from orchestration.instance import open_instance
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 pytestmark = pytest.mark.slow
 

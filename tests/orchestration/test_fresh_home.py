@@ -16,7 +16,7 @@ import pytest
 
 from assets.raw.writer import TABLES
 from orchestration import commands
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 pytestmark = pytest.mark.shared_data
 

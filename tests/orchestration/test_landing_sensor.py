@@ -4,10 +4,10 @@ import json
 
 import dagster as dg
 
-from orchestration.demo_data import generate
+from demo import generate
 from orchestration.jobs import build_jobs
 from orchestration.schedules import build_landing_sensor
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 
 def _tick(sensor, settings, cursor):
@@ -16,7 +16,7 @@ def _tick(sensor, settings, cursor):
 
 
 def test_sensor_requests_new_months_once_and_changed_months_again(tmp_path):
-    settings = Settings.from_env(tmp_path, pseudonymisation_key="test")
+    settings = Settings.from_env(tmp_path)
     generate(settings.landing_path, tmp_path / "truth.json", seed=3, size="small", months=3)
     jobs = build_jobs()
     sensor = build_landing_sensor(jobs["monthly_research"], jobs["load_reference"])

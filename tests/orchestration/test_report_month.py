@@ -8,14 +8,14 @@ import duckdb
 import pytest
 
 from orchestration.commands import choose_report_month
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 COLUMNS = {"mentions": "created_at", "complaints": "received_at", "nps_responses": "answered_at"}
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings.from_env(tmp_path, pseudonymisation_key="k")
+    return Settings.from_env(tmp_path)
 
 
 def land(settings: Settings, source: str, rows: list[tuple[str, str]]) -> None:

@@ -1,5 +1,6 @@
 """Settings, partitions and the monthly schedule: pure logic, no warehouse."""
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -7,9 +8,9 @@ import dagster as dg
 import pytest
 
 from orchestration.jobs import build_jobs
-from orchestration.partitions import month_key, month_start, monthly_partitions
 from orchestration.schedules import build_monthly_schedule, previous_month_key
-from orchestration.settings import Settings
+from warehouse.partitions import month_key, month_start, monthly_partitions
+from warehouse.settings import Settings
 
 
 def test_settings_from_env_reads_prefixed_variables(tmp_path, monkeypatch):
@@ -22,6 +23,29 @@ def test_settings_from_env_reads_prefixed_variables(tmp_path, monkeypatch):
     assert settings.pseudonymisation_key == "secret"
     assert settings.duckdb_path == str(tmp_path / "warehouse.duckdb")
     assert settings.landing_dir == str(tmp_path / "landing")
+
+
+def test_the_key_is_no_config_value_the_dagster_ui_could_show(tmp_path, monkeypatch):
+    """The resource's config (what the UI and run records show) holds no key, from the
+    environment or from the home's key file; the key is read when an asset uses it."""
+    monkeypatch.setenv("WEBCARE_PSEUDONYMISATION_KEY", "s3cret-from-env")
+    settings = Settings.from_env(tmp_path)
+    assert settings.pseudonymisation_key == "s3cret-from-env"
+    assert "s3cret-from-env" not in json.dumps(settings.model_dump())
+    monkeypatch.delenv("WEBCARE_PSEUDONYMISATION_KEY")
+    from_file = Settings.from_env(tmp_path)
+    key = from_file.pseudonymisation_key
+    assert key == (tmp_path / ".pseudonymisation.key").read_text().strip()
+    assert key not in json.dumps(from_file.model_dump())
+    # What Dagster rebuilds the resource from (its config) still finds the key.
+    rebuilt = Settings(**from_file.model_dump())
+    assert rebuilt.pseudonymisation_key == key
+
+
+def test_numbers_booleans_and_dicts_are_validated_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBCARE_REJECT_THRESHOLD", "a lot")
+    with pytest.raises(ValueError, match="reject_threshold"):
+        Settings.from_env(tmp_path)
 
 
 def test_sentiment_int8_is_unset_unless_the_environment_says(tmp_path, monkeypatch):

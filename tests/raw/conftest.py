@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from assets.raw import build_raw_assets
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import KEY_FILE_NAME, Settings
 
 TEST_KEY = "test-pseudonymisation-key"
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -46,8 +46,11 @@ ACCOUNTS_YAML = """\
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings for a fresh data home under tmp_path, with a fixed key."""
-    return Settings.from_env(home=tmp_path / "home", pseudonymisation_key=TEST_KEY)
+    """Settings for a fresh data home under tmp_path, with a fixed key in its key file."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / KEY_FILE_NAME).write_text(TEST_KEY + "\n")
+    return Settings.from_env(home=home)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from assets.raw.errors import LandingFileError
 from assets.raw.parsing import parse_landed_file
 from assets.raw.readers import LINE
 from assets.raw.validation import REASON
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 TWCS = (
     "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
@@ -189,9 +189,7 @@ def test_format_detection_sidecar_and_settings(
         '{"format": "twcs"}'
     )
     assert _parse(settings, "mentions", "mentions/imports/both.csv").format == "twcs"
-    forced = Settings.from_env(
-        home=settings.home, pseudonymisation_key="k", source_formats={"complaints": "cfpb"}
-    )
+    forced = Settings.from_env(home=settings.home, source_formats={"complaints": "cfpb"})
     land(
         "complaints/imports/c.csv", "complaint_id,brand,received_at,channel\n1,b,2010-03-01,phone\n"
     )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 NPS = dg.AssetKey(["raw", "nps_responses"])
 COMPLAINTS = dg.AssetKey(["raw", "complaints"])
@@ -38,7 +38,6 @@ def test_date_only_values_keep_their_day_and_month(
     # The source zone (Amsterdam) is left as it is: it does not decide a date's day.
     reporting = Settings.from_env(
         home=settings.home,
-        pseudonymisation_key=settings.pseudonymisation_key,
         reporting_timezone=zone,
     )
     materialise([NPS, COMPLAINTS], partition_key="2020-03", run_settings=reporting)
@@ -72,7 +71,6 @@ def test_changing_the_reporting_zone_reparses_landed_dates(
     for zone in ("Pacific/Auckland", "America/Los_Angeles"):
         reporting = Settings.from_env(
             home=settings.home,
-            pseudonymisation_key=settings.pseudonymisation_key,
             reporting_timezone=zone,
         )
         materialise([NPS], partition_key="2020-03", run_settings=reporting)

@@ -8,8 +8,8 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from orchestration.demo_data import generate
-from orchestration.settings import Settings
+from demo import generate
+from warehouse.settings import Settings
 
 REFERENCE = (
     dg.AssetKey(["raw", "brands"]),

@@ -9,7 +9,7 @@ import pytest
 from assets.raw import derive_reference_files
 from assets.raw.errors import LandingFileError
 from assets.raw.parsing import check_exports
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 CANONICAL_MENTIONS = (
     "mention_id,platform,created_at,author_id,text\n"

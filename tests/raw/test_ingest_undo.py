@@ -6,7 +6,7 @@ from pathlib import Path
 
 from assets.raw.adapters import derive_reference_files, derived_reference_paths
 from orchestration.commands import LandingUndo, land_files, landing_targets
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 TWCS = (
     "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
@@ -33,7 +33,7 @@ def test_derived_reference_paths_are_the_files_derive_writes(tmp_path: Path) -> 
 
 
 def test_undo_puts_back_an_earlier_version_and_removes_new_files(tmp_path: Path) -> None:
-    settings = Settings.from_env(home=tmp_path / "home", pseudonymisation_key="k")
+    settings = Settings.from_env(home=tmp_path / "home")
     export = tmp_path / "twcs.csv"
     export.write_text(TWCS)
     land_files(settings, "mentions", "twcs", [export])
@@ -63,7 +63,7 @@ def test_undo_puts_back_an_earlier_version_and_removes_new_files(tmp_path: Path)
 
 
 def test_commit_keeps_what_was_written_and_drops_the_backups(tmp_path: Path) -> None:
-    settings = Settings.from_env(home=tmp_path / "home", pseudonymisation_key="k")
+    settings = Settings.from_env(home=tmp_path / "home")
     export = tmp_path / "twcs.csv"
     export.write_text(TWCS)
     land_files(settings, "mentions", "twcs", [export])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assets.raw.landing import INDEX_FILE, index_landing
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 NPS_HEADER = "response_id,brand,answered_at,score\n"
 

@@ -22,7 +22,7 @@ import assets.raw.landing as landing_module
 from assets.raw.errors import LandingFileError
 from assets.raw.landing import INDEX_FILE, index_landing
 from assets.raw.readers import read_landed_file
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 NPS = dg.AssetKey(["raw", "nps_responses"])
 HEADER = "response_id,brand,answered_at,score\n"
@@ -33,9 +33,7 @@ APRIL = "b1,bankx,2010-04-02T10:00:00,9\nb2,bankx,2010-04-03T10:00:00,42\n"
 @pytest.fixture
 def lenient(settings: Settings) -> Settings:
     """The test home with a 50% reject threshold, for files that plant a refused row."""
-    return Settings.from_env(
-        home=settings.home, pseudonymisation_key=settings.pseudonymisation_key, reject_threshold=0.5
-    )
+    return Settings.from_env(home=settings.home, reject_threshold=0.5)
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str:
@@ -280,7 +278,6 @@ def test_rows_before_the_first_partition_are_refused_in_the_first_one(
 ) -> None:
     april_first = Settings.from_env(
         home=settings.home,
-        pseudonymisation_key=settings.pseudonymisation_key,
         first_month="2010-04",
         reject_threshold=0.4,
     )

@@ -18,7 +18,7 @@ import pytest
 
 from assets.raw.enrich import Reference, enrich_mentions
 from assets.raw.pseudonymise import normalise_id, pseudonymise, pseudonymise_series
-from orchestration.settings import KEY_FILE_NAME, Settings
+from warehouse.settings import KEY_FILE_NAME, Settings
 
 REFERENCE_KEYS = [
     dg.AssetKey(["raw", name])
@@ -113,9 +113,7 @@ NPS_JSONL = (
 def test_refused_rows_keep_people_pseudonymised(
     settings: Settings, land, reference_files: None, materialise, query
 ) -> None:
-    tolerant = Settings.from_env(
-        home=settings.home, pseudonymisation_key=settings.pseudonymisation_key, reject_threshold=1
-    )
+    tolerant = Settings.from_env(home=settings.home, reject_threshold=1)
     land("mentions/demo/2010-03/twcs.csv", TWCS_CSV)
     land("mentions/demo/2010-03/m.jsonl", MENTIONS_JSONL)
     land("complaints/demo/2010-03/c.jsonl", COMPLAINTS_JSONL)
@@ -158,12 +156,13 @@ def test_the_key_file_is_private_from_the_start(tmp_path: Path, monkeypatch) -> 
     previous = os.umask(0o000)
     try:
         settings = Settings.from_env(home=tmp_path / "home")
+        key = settings.pseudonymisation_key  # read when used: created here
     finally:
         os.umask(previous)
     key_file = tmp_path / "home" / KEY_FILE_NAME
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert settings.pseudonymisation_key == key_file.read_text().strip()
-    assert len(settings.pseudonymisation_key) == 64
+    assert key == key_file.read_text().strip()
+    assert len(key) == 64
     assert Settings.from_env(home=tmp_path / "home").pseudonymisation_key == (
         settings.pseudonymisation_key
     )
@@ -188,5 +187,6 @@ def test_an_empty_key_file_is_refused_not_used(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / KEY_FILE_NAME).write_text("\n")
+    settings = Settings.from_env(home=home)
     with pytest.raises(ValueError, match="is empty; remove it to create a new key"):
-        Settings.from_env(home=home)
+        settings.pseudonymisation_key  # noqa: B018 (the property reads the file)

@@ -16,7 +16,7 @@ import pytest
 
 from assets.raw.pseudonymise import pseudonymise
 from assets.raw.writer import TABLES
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 BRANDS = dg.AssetKey(["raw", "brands"])
 ACCOUNTS = dg.AssetKey(["raw", "webcare_accounts"])
@@ -108,9 +108,7 @@ def _nps_parquet() -> bytes:
 @pytest.fixture
 def lenient(settings: Settings) -> Settings:
     """The test home with a 50% reject threshold, for months that plant several bad rows."""
-    return Settings.from_env(
-        home=settings.home, pseudonymisation_key=settings.pseudonymisation_key, reject_threshold=0.5
-    )
+    return Settings.from_env(home=settings.home, reject_threshold=0.5)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 NPS = dg.AssetKey(["raw", "nps_responses"])
 HEADER = "response_id,brand,answered_at,score\n"
@@ -73,7 +73,6 @@ def test_a_month_with_enough_rows_is_judged_on_its_own(
     # Judged from 101 rows, April (100 rows) only counts towards the whole file's 0.5%.
     tolerant = Settings.from_env(
         home=settings.home,
-        pseudonymisation_key=settings.pseudonymisation_key,
         reject_min_month_rows=101,
     )
     materialise([NPS], partition_key="2010-04", run_settings=tolerant)
@@ -115,6 +114,6 @@ def test_the_whole_file_share_counts_months_the_run_does_not_load(
 def test_the_minimum_month_rows_setting_reads_its_environment_variable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    assert Settings.from_env(tmp_path, pseudonymisation_key="k").reject_min_month_rows == 100
+    assert Settings.from_env(tmp_path).reject_min_month_rows == 100
     monkeypatch.setenv("WEBCARE_REJECT_MIN_MONTH_ROWS", "250")
-    assert Settings.from_env(tmp_path, pseudonymisation_key="k").reject_min_month_rows == 250
+    assert Settings.from_env(tmp_path).reject_min_month_rows == 250

@@ -33,13 +33,13 @@ from expectations.suites import (
     raw_webcare_accounts,
 )
 from expectations.window import MonthWindow
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import Settings
 
 NOW = datetime(2010, 3, 20, 12, 0)
 MARCH = MonthWindow(months=(date(2010, 3, 1),), now=NOW)
-KEY = "test-pseudonymisation-key"
+KEY = "suite-test-key"  # any key: the suites see pseudonyms, never the key
 BRANDS = dg.AssetKey(["raw", "brands"])
 ACCOUNTS = dg.AssetKey(["raw", "webcare_accounts"])
 OPENING_HOURS = dg.AssetKey(["raw", "webcare_account_opening_hours"])
@@ -63,7 +63,7 @@ def gx_session():
 @pytest.fixture
 def tolerant(settings: Settings) -> Settings:
     """The test home with no reject threshold: these files plant a bad row on every line."""
-    return Settings.from_env(home=settings.home, pseudonymisation_key=KEY, reject_threshold=1.0)
+    return Settings.from_env(home=settings.home, reject_threshold=1.0)
 
 
 def validated(settings: Settings, source: str, relative: str) -> Validated:
@@ -145,7 +145,7 @@ def test_mentions_at_and_past_each_limit(settings, land, gx_session) -> None:
 
 def test_the_future_tolerance_is_a_setting(settings: Settings, land, monkeypatch) -> None:
     monkeypatch.setenv("WEBCARE_MAX_FUTURE_DAYS", "0")
-    strict = Settings.from_env(home=settings.home, pseudonymisation_key=KEY)
+    strict = Settings.from_env(home=settings.home)
     assert (settings.max_future_days, strict.max_future_days) == (1.0, 0.0)
     land(
         "mentions/m.csv",
@@ -349,14 +349,14 @@ def test_ids_differing_only_by_invisible_characters_are_one_id(
     land("mentions/demo/2010-03/m.csv", ZERO_WIDTH_CSV)
     materialise([BRANDS, ACCOUNTS, OPENING_HOURS], run_settings=tolerant)
     materialise([MENTIONS], partition_key="2010-03", run_settings=tolerant)
-    anna = pseudonymise(KEY, "anna")
+    anna = pseudonymise(tolerant.pseudonymisation_key, "anna")
     assert query(
         "select mention_id, author_id, in_reply_to_id, _source_line from raw.mentions "
         "order by _source_line"
     ) == [
         ("m1", anna, None, 2),
-        ("m2", pseudonymise(KEY, "bob"), "m1", 4),
-        ("caf\u00e9", pseudonymise(KEY, "carl"), None, 6),
+        ("m2", pseudonymise(tolerant.pseudonymisation_key, "bob"), "m1", 4),
+        ("caf\u00e9", pseudonymise(tolerant.pseudonymisation_key, "carl"), None, 6),
     ]
     assert query(
         "select line, \"column\", reason from raw.rejected_rows where source = 'mentions' "

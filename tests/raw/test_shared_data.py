@@ -13,7 +13,7 @@ import pytest
 from assets.raw import derive_reference_files, index_landing
 from assets.raw.adapters import IS_BRAND_ACCOUNT
 from assets.raw.parsing import parse_landed_file
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 pytestmark = pytest.mark.shared_data
 

@@ -17,7 +17,7 @@ from assets.raw.landing import index_landing
 from orchestration.commands import CommandError, months_to_run, select_months
 from orchestration.jobs import build_jobs
 from orchestration.schedules import build_landing_sensor
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 HEADER = "response_id,brand,answered_at,score\n"
 

@@ -12,7 +12,7 @@ from assets.raw.errors import LandingFileError
 from assets.raw.parsing import parse_landed_file
 from assets.raw.readers import LINE
 from assets.raw.validation import COLUMN, REASON, split_keywords
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 MENTION_HEADER = "mention_id,platform,created_at,author_id,text,author_followers,language\n"
 

@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from assets.sentiment import build_sentiment_assets
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import Settings
 
 MENTIONS_DDL = """
 create schema if not exists raw;
@@ -90,9 +90,7 @@ def _metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict[str, ob
 def setup(tmp_path: Path, model_cache_dir: Path, built_model_dir: Path):
     database = tmp_path / "warehouse.duckdb"
     _fill(database)
-    settings = Settings.from_env(
-        home=tmp_path, model_cache_dir=str(model_cache_dir), pseudonymisation_key="test"
-    )
+    settings = Settings.from_env(home=tmp_path, model_cache_dir=str(model_cache_dir))
     assets = build_sentiment_assets(monthly_partitions(settings))
     resources = {"warehouse": WarehouseResource(database=str(database)), "settings": settings}
     return database, assets, resources

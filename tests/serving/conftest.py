@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
@@ -356,6 +356,6 @@ def home_settings(tmp_path: Path, dbt_warehouse: WarehouseFacts) -> Settings:
     """Settings of a fresh data home holding a copy of the dbt-built warehouse."""
     home = tmp_path / "home"
     home.mkdir()
-    settings = Settings.from_env(home, pseudonymisation_key="serving-tests")
+    settings = Settings.from_env(home)
     shutil.copyfile(dbt_warehouse.database, settings.duckdb_path)
     return settings

@@ -16,8 +16,8 @@ import assets.serving.publish as publish
 from assets.dbt import dbt_project, pseudonymised_mart_columns
 from assets.raw.pseudonymise import pseudonymise_series
 from assets.serving import published_paths
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from warehouse.resource import WarehouseResource
+from warehouse.settings import Settings
 
 MARTS = ["dim_brands", "fct_sentiment_monthly", "fct_negative_spike_alerts"]
 MART_KEYS = [dg.AssetKey(["marts", m]) for m in MARTS]
@@ -75,7 +75,7 @@ def write_live_marts(settings: Settings, months: int) -> None:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     (tmp_path / "home").mkdir()
-    return Settings.from_env(tmp_path / "home", pseudonymisation_key="test-key")
+    return Settings.from_env(tmp_path / "home")
 
 
 def materialize_publish(settings: Settings) -> dg.ExecuteInProcessResult:

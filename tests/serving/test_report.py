@@ -16,9 +16,9 @@ from PIL import Image
 
 from assets.serving import build_serving_assets, published_paths
 from assets.serving.report import main, read_report_data, render_report
-from orchestration.partitions import monthly_partitions
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from warehouse.partitions import monthly_partitions
+from warehouse.resource import WarehouseResource
+from warehouse.settings import Settings
 
 SECTION_IDS = [
     "sentiment-trend",
@@ -130,7 +130,7 @@ def published_report(
     """A home where the serving assets ran for the report month: its settings and the report."""
     home = tmp_path_factory.mktemp("published") / "home"
     home.mkdir()
-    settings = Settings.from_env(home, pseudonymisation_key="serving-tests")
+    settings = Settings.from_env(home)
     shutil.copyfile(dbt_warehouse.database, settings.duckdb_path)
     month = dbt_warehouse.report_month
     result = publish(settings, dbt_warehouse.marts, month)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from orchestration.demo_data import clock
-from orchestration.demo_data.catalogue import ACCOUNTS, BRANDS, SECTORS, Account, Brand, Size
+from demo import clock
+from demo.catalogue import ACCOUNTS, BRANDS, SECTORS, Account, Brand, Size
 
 # Hourly weights of customer activity (local time) and of office work.
 DIURNAL = np.array(

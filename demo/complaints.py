@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from orchestration.demo_data import clock
-from orchestration.demo_data.catalogue import (
+from demo import clock
+from demo.catalogue import (
     COMPLAINT_RESOLVED_SHARE,
     COMPLAINT_SOCIAL_SHARE,
     ESCALATION_PROBABILITY,
     SEASONALITY,
 )
-from orchestration.demo_data.clock import DAY, HOUR
-from orchestration.demo_data.world import OFFICE, World, columns_frame
+from demo.clock import DAY, HOUR
+from demo.world import OFFICE, World, columns_frame
 
 CHANNELS = ("phone", "email", "letter", "webform", "store", "other")
 CHANNEL_SHARES = {

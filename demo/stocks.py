@@ -7,14 +7,14 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from orchestration.demo_data.catalogue import (
+from demo.catalogue import (
     STOCK_BETA,
     STOCK_DAILY_SD,
     STOCK_MARKET_SD,
     STOCK_MU,
     STOCK_NOISE_SD,
 )
-from orchestration.demo_data.world import World
+from demo.world import World
 
 
 def trading_days(months: list[str]) -> list[date]:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.demo_data.catalogue import SIZES
+from demo.catalogue import SIZES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the generator for the parsed arguments; returns the process exit code."""
-    from orchestration.demo_data.generator import DemoDataError, generate
-    from orchestration.settings import Settings
+    from demo.generator import DemoDataError, generate
+    from warehouse.settings import Settings
 
     args = build_parser().parse_args(argv)
     settings = Settings.from_env(home=args.home)

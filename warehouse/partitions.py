@@ -7,7 +7,7 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 MONTH_FORMAT = "%Y-%m"
 

@@ -13,10 +13,10 @@ import numpy as np
 import polars as pl
 import yaml
 
-from orchestration.demo_data import catalogue as cat
-from orchestration.demo_data import complaints as complaints_mod
-from orchestration.demo_data import landing, mentions, nps, stocks, truth
-from orchestration.demo_data.world import World
+from demo import catalogue as cat
+from demo import complaints as complaints_mod
+from demo import landing, mentions, nps, stocks, truth
+from demo.world import World
 
 PARTITIONED = ("mentions", "complaints", "nps_responses", "stock_prices")
 REFERENCE = ("brands", "webcare_accounts")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from orchestration.demo_data.catalogue import Window
+from demo.catalogue import Window
 
 MINUTE = 60
 QUARTER = 900

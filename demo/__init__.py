@@ -79,7 +79,7 @@ def __getattr__(name: str) -> object:
     # `generate` is imported on first use, so importing the package (the CLI's argument
     # parsing, the catalogue) does not load numpy and polars.
     if name == "generate":
-        from orchestration.demo_data.generator import generate
+        from demo.generator import generate
 
         return generate
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

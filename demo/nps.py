@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from orchestration.demo_data import clock
-from orchestration.demo_data.catalogue import (
+from demo import clock
+from demo.catalogue import (
     LANGUAGES,
     NEGATIVE,
     NEUTRAL,
@@ -16,8 +16,8 @@ from orchestration.demo_data.catalogue import (
     NPS_NOISE_SD,
     POSITIVE,
 )
-from orchestration.demo_data.texts import TextFactory
-from orchestration.demo_data.world import World, columns_frame
+from demo.texts import TextFactory
+from demo.world import World, columns_frame
 
 DETRACTOR_SCORE_WEIGHTS = np.array([0.03, 0.03, 0.05, 0.07, 0.12, 0.25, 0.45])
 

@@ -15,8 +15,8 @@ import math
 import numpy as np
 import polars as pl
 
-from orchestration.demo_data import clock, texts
-from orchestration.demo_data.catalogue import (
+from demo import clock, texts
+from demo.catalogue import (
     ANSWER_LABEL_FACTOR,
     CRISIS_BRAND,
     CRISIS_DAY_WEIGHTS,
@@ -48,8 +48,8 @@ from orchestration.demo_data.catalogue import (
     TWITTER,
     TWITTER_ADDRESSED,
 )
-from orchestration.demo_data.clock import DAY, HOUR, MINUTE, BusinessClock
-from orchestration.demo_data.world import OUTLETS, World, columns_frame
+from demo.clock import DAY, HOUR, MINUTE, BusinessClock
+from demo.world import OUTLETS, World, columns_frame
 
 FOLLOW_UP_AND_RECOVERY_SHARE = 0.19
 KINDS = ("base", "news", "crisis", "repeat", "dst", "escalation", "follow_up", "recovery")

@@ -2,7 +2,7 @@
 
 Every count here is computed from the planned files' rows with the loader's view in
 mind: rows the loader must reject are left out, identical duplicates count once. The
-module docstring of `orchestration.demo_data` documents the structure.
+module docstring of `demo` documents the structure.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from orchestration.demo_data import catalogue as cat
-from orchestration.demo_data.clock import DAY, MINUTE, local_parts
-from orchestration.demo_data.landing import CANONICAL, PlannedFile
-from orchestration.demo_data.mentions import K_FOLLOW_UP, K_RECOVERY
-from orchestration.demo_data.world import World
+from demo import catalogue as cat
+from demo.clock import DAY, MINUTE, local_parts
+from demo.landing import CANONICAL, PlannedFile
+from demo.mentions import K_FOLLOW_UP, K_RECOVERY
+from demo.world import World
 
 DEFAULT_PROMISE_MINUTES = 120
 RESPONSE_WINDOW_HOURS = 72

@@ -8,20 +8,33 @@ tests build a `Settings` for a temporary home instead of patching the process.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
-from pydantic import Field
-
-from expectations.rules import DEFAULT_MAX_FUTURE_DAYS
-from models.sentiment.build import DEFAULT_MODEL_NAME
-from models.sentiment.inference import DEFAULT_BATCH_SIZE
+from pydantic import Field, create_model
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "WEBCARE_"
 DEFAULT_HOME = Path("data")
 DEFAULT_MODEL_CACHE = Path(".cache") / "models"
+KEY_FILE_NAME = ".pseudonymisation.key"
+KEY_VARIABLE = f"{ENV_PREFIX}PSEUDONYMISATION_KEY"
+
+# Defaults that other layers share (the model package, the row rules) live here,
+# with the setting they are the default of.
+DEFAULT_MODEL_NAME = "webcare-e5-small-sentiment"
+# Texts per inference batch. On 2 CPU cores 32 was a few per cent faster than 64 and
+# clearly faster than 128 or more (whose activations no longer fit in cache); see
+# models/sentiment/MODEL_CARD.md, "Speed".
+DEFAULT_BATCH_SIZE = 32
+# How far ahead of now a row's own timestamp may lie before it is refused (the
+# row rules in expectations/rules.py): clocks of source systems drift and an
+# export may be written just after midnight; a year like 2099 is a typo.
+DEFAULT_MAX_FUTURE_DAYS = 1.0
 
 SOURCES: tuple[str, ...] = (
     "mentions",
@@ -58,9 +71,6 @@ class Settings(dg.ConfigurableResource):
         description="Time zone of landing timestamps written without an offset.",
     )
     first_month: str = Field(default="2010-01", description="First monthly partition (YYYY-MM).")
-    pseudonymisation_key: str = Field(
-        description="Secret key for the keyed hash of author handles and customer ids."
-    )
     reject_threshold: float = Field(
         default=0.05,
         description="A landing file with a larger share of rejected rows fails its asset: "
@@ -117,33 +127,36 @@ class Settings(dg.ConfigurableResource):
     def from_env(cls, home: str | Path | None = None, **overrides: object) -> Settings:
         """Settings for `home` (default ``$WEBCARE_HOME`` or ``./data``).
 
-        The pseudonymisation key comes from ``$WEBCARE_PSEUDONYMISATION_KEY``; when
-        it is unset a random key is created once in ``<home>/.pseudonymisation.key``
-        so a demo home keeps following the same people across runs.
+        Each field is read from ``WEBCARE_<FIELD>`` by pydantic-settings (numbers,
+        booleans and JSON dicts parsed and validated there); keywords override both.
+        The pseudonymisation key is not a field: see `pseudonymisation_key`.
         """
-        env = {
-            k[len(ENV_PREFIX) :].lower(): v
-            for k, v in os.environ.items()
-            if k.startswith(ENV_PREFIX)
-        }
-        root = Path(home if home is not None else env.get("home", DEFAULT_HOME)).absolute()
+        environment = _environment_model()().model_dump(exclude_none=True)
+        root = Path(home if home is not None else environment.get("home", DEFAULT_HOME))
+        root = root.absolute()
+        cache = Path(environment.get("model_cache_dir", DEFAULT_MODEL_CACHE)).absolute()
         values: dict[str, object] = {
+            **{k: v for k, v in environment.items() if k not in ("home", "model_cache_dir")},
             "home": str(root),
             "duckdb_path": str(root / "warehouse.duckdb"),
             "landing_dir": str(root / "landing"),
             "published_dir": str(root / "published"),
             "state_dir": str(root / "state"),
-            "model_cache_dir": str(
-                Path(env.get("model_cache_dir", DEFAULT_MODEL_CACHE)).absolute()
-            ),
+            "model_cache_dir": str(cache),
         }
-        for name, field in cls.model_fields.items():
-            if name in env and name not in ("home", "model_cache_dir"):
-                values[name] = _parse_env(env[name], field.annotation)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "pseudonymisation_key" not in values:
-            values["pseudonymisation_key"] = _demo_key(root)
         return cls(**values)
+
+    @property
+    def pseudonymisation_key(self) -> str:
+        """The secret key of the keyed hash of author handles and customer ids.
+
+        ``$WEBCARE_PSEUDONYMISATION_KEY`` when set, else the home's own key file
+        (created once, owner-only, so a home keeps following the same people across
+        runs). Read when used and never a config field, so it never shows in the
+        Dagster UI, its run config or its logs.
+        """
+        return os.environ.get(KEY_VARIABLE) or _home_key(self.home_path)
 
     @property
     def home_path(self) -> Path:
@@ -166,22 +179,22 @@ class Settings(dg.ConfigurableResource):
         return Path(self.state_dir)
 
 
-def _parse_env(raw: str, annotation: object) -> object:
-    import json
-
-    if annotation in (float,):
-        return float(raw)
-    if annotation in (int,):
-        return int(raw)
-    if str(annotation).startswith("dict"):
-        return json.loads(raw)
-    return raw
+class _FromEnvironment(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
 
-KEY_FILE_NAME = ".pseudonymisation.key"
+@functools.cache
+def _environment_model() -> type[BaseSettings]:
+    """A pydantic-settings model with every `Settings` field, optional, read from WEBCARE_*."""
+    fields: dict[str, Any] = {
+        name: (field.annotation | None, None) for name, field in Settings.model_fields.items()
+    }
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        "WebcareEnvironment", __base__=_FromEnvironment, **fields
+    )
 
 
-def _demo_key(root: Path) -> str:
+def _home_key(root: Path) -> str:
     """The home's own pseudonymisation key, created on first use (owner-only, 0600).
 
     The key is written to a private temporary file, opened with mode 0600 from

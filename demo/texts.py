@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from orchestration.demo_data.catalogue import NEGATIVE, NEUTRAL, POSITIVE
+from demo.catalogue import NEGATIVE, NEUTRAL, POSITIVE
 
 ALL = ("bank", "telecom", "insurer")
 B, T, INS = ("bank",), ("telecom",), ("insurer",)
