@@ -75,12 +75,6 @@ ID_COLUMN = {
     "nps_responses": "response_id",
     "stock_prices": "date",
 }
-TIME_COLUMN = {
-    "mentions": "created_at",
-    "complaints": "received_at",
-    "nps_responses": "answered_at",
-    "stock_prices": "date",
-}
 BAD_TYPES: dict[str, tuple[tuple[str, str], ...]] = {
     "mentions": (
         ("unparsable_timestamp", "created_at"),

@@ -32,8 +32,3 @@ def month_start(partition_key: str) -> date:
     """First day of the month of a ``YYYY-MM`` partition key."""
     year, month = partition_key.split("-")
     return date(int(year), int(month), 1)
-
-
-def month_key(day: date) -> str:
-    """The ``YYYY-MM`` partition key of the month containing `day`."""
-    return f"{day.year:04d}-{day.month:02d}"

@@ -12,29 +12,29 @@ Great Expectations is imported when a check runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 import dagster as dg
 
 from assets.checks._running import GX_CHECK_NAME, VOLUME_CHECK_NAME
-from assets.checks.marts import DEFAULT_MARTS, build_mart_checks
+from assets.checks.marts import build_mart_checks
 from assets.checks.raw import build_raw_checks
 from assets.checks.scores import build_score_checks
 from assets.checks.volume import build_volume_checks
 
-__all__ = ["DEFAULT_MARTS", "GX_CHECK_NAME", "VOLUME_CHECK_NAME", "build_asset_checks"]
+__all__ = ["GX_CHECK_NAME", "VOLUME_CHECK_NAME", "build_asset_checks"]
 
 
 def build_asset_checks(
     partitions_def: dg.PartitionsDefinition,
-    mart_keys: Sequence[dg.AssetKey] | None = None,
+    mart_grains: Mapping[str, tuple[str, ...]],
 ) -> list[dg.AssetChecksDefinition]:
     """Every Great Expectations check: raw and scores (blocking, per run months), volume
-    anomalies (warn only), and one blocking check per mart in `mart_keys` (default: the
-    marts of issue 4, keyed ``marts/<model>``)."""
+    anomalies (warn only), and one blocking check per mart of `mart_grains` (mart name ->
+    its key columns, from the dbt manifest: `assets.dbt.mart_primary_keys`)."""
     return [
         *build_raw_checks(partitions_def),
         *build_volume_checks(partitions_def),
         *build_score_checks(partitions_def),
-        *build_mart_checks(mart_keys),
+        *build_mart_checks(mart_grains),
     ]

@@ -111,9 +111,16 @@ def _mart_nodes(project: DbtProject) -> list[dict[str, Any]]:
     ]
 
 
-def mart_asset_keys(project: DbtProject) -> list[dg.AssetKey]:
-    """Asset keys of the published marts (`marts/fct_*`, `marts/dim_*`), from the manifest."""
-    return sorted(dg.AssetKey(["marts", node["name"]]) for node in _mart_nodes(project))
+def mart_primary_keys(project: DbtProject) -> dict[str, tuple[str, ...]]:
+    """The one list of marts (`marts/fct_*`, `marts/dim_*`), from the manifest.
+
+    Per mart, in name order, the columns of its grain as dbt infers them from the
+    model's ``unique`` / ``unique_combination_of_columns`` tests (the manifest's
+    ``primary_key``); the checks use them to name an offending row."""
+    return {
+        node["name"]: tuple(node.get("primary_key") or ())
+        for node in sorted(_mart_nodes(project), key=lambda node: node["name"])
+    }
 
 
 PUBLISHED_AS_PSEUDONYM = "pseudonym"

@@ -16,7 +16,3 @@ class LandingFileError(Exception):
         self.line = line
         where = f"{file}, line {line}" if line is not None else file
         super().__init__(f"{where}: {problem}")
-
-
-class ReferenceDataError(Exception):
-    """Reference tables that a partitioned source needs are missing from the warehouse."""

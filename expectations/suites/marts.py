@@ -19,8 +19,8 @@ outside it: the frame it validates is the mart full-outer-joined with the
 spine, with the flags ``in_mart`` and ``in_spine`` (see `spine_flags`).
 
 A mart's primary key is not checked here: STYLE.md rule 4 gives every model a
-primary-key test in dbt, and a rule lives in one tool only. `KEYS` only names
-the columns that identify an offending row in a check's report.
+primary-key test in dbt, and a rule lives in one tool only. The check names an
+offending row by the mart's grain, which it takes from the dbt manifest.
 """
 
 from __future__ import annotations
@@ -45,17 +45,6 @@ BRAND_MONTH = (BRAND, MONTH)
 SPINE_MONTHS = "dim_months"
 SPINE_BRANDS = "dim_brands"
 
-# The key of the marts whose grain is not brand x month (as their dbt primary-key tests say).
-KEYS: Mapping[str, tuple[str, ...]] = {
-    "dim_brands": (BRAND,),
-    "dim_months": (MONTH,),
-    "dim_webcare_accounts": ("account_key",),
-    "fct_inbound_messages": ("mention_key", "account_key"),
-    "fct_negative_spike_alerts": (BRAND, "reporting_date"),
-    "fct_sentiment_stock_correlation": ("correlation_id",),
-    "fct_sentiment_nps_correlation": ("scope_type", "scope", "lag_months"),
-}
-
 _RANK = re.compile(r"(^|_)rank(_|$)")
 _FRACTION = re.compile(r"(^share_|_share$|_share_|(^|_)rate($|_)|_attainment$)")
 _NPS = re.compile(r"(^|_)nps$")
@@ -74,13 +63,6 @@ def suite_name(mart: str) -> str:
 def is_brand_month(mart: str, columns: Iterable[str]) -> bool:
     """Whether `mart` has brand x month grain (a ``*_monthly`` mart with brand and month)."""
     return mart.endswith("_monthly") and set(BRAND_MONTH) <= set(columns)
-
-
-def key_of(mart: str, columns: Iterable[str]) -> tuple[str, ...] | None:
-    """The columns naming a row of `mart` in a report, or None when its grain is not known here."""
-    if mart in KEYS:
-        return KEYS[mart]
-    return BRAND_MONTH if is_brand_month(mart, columns) else None
 
 
 def needs_spine(mart: str, columns: Iterable[str]) -> bool:

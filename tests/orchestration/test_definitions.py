@@ -1,8 +1,11 @@
 """The whole Definitions load, and the asset graph is one connected, documented picture."""
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
+from assets.dbt import dbt_project, mart_primary_keys
 from orchestration.definitions import build_definitions
 from warehouse.settings import Settings
 
@@ -54,6 +57,27 @@ def test_dbt_sources_are_the_python_assets(repository):
     # No dangling source assets: every upstream of a dbt model is materialisable here.
     for key in graph.get_all_asset_keys():
         assert graph.get(key).is_materializable, f"{key.to_user_string()} has no definition"
+
+
+def test_the_marts_and_their_grains_come_from_the_dbt_manifest(tmp_path):
+    """One list of marts: every model in the marts schema, each with the grain dbt infers
+    from its uniqueness tests; the mart checks and the publish asset follow it."""
+    settings = Settings.from_env(tmp_path)
+    grains = mart_primary_keys(dbt_project(settings))
+    marts_folder = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts"
+    assert sorted(grains) == sorted(path.stem for path in marts_folder.rglob("*.sql"))
+    assert len(grains) == 16
+    assert set(grains["fct_inbound_messages"]) == {"mention_key", "account_key"}
+    assert set(grains["fct_negative_spike_alerts"]) == {"brand", "reporting_date"}
+    assert set(grains["fct_sentiment_monthly"]) == {"brand", "reporting_month"}
+    assert all(grains.values()), "every mart has a uniqueness test"
+    definitions = build_definitions(settings)
+    checked = {
+        key.asset_key.path[-1]
+        for key in definitions.get_repository_def().asset_graph.asset_check_keys
+        if key.asset_key.path[0] == "marts" and key.name == "gx_expectations"
+    }
+    assert checked == set(grains)
 
 
 def test_every_asset_has_a_description_and_a_layer_group(repository):
