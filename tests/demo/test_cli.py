@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
-from demo.cli import main
+from orchestration import cli
+
+
+def main(argv: list[str]) -> int:
+    return cli.main(["demo-data", *argv])
 
 
 def test_cli_writes_landing_and_truth_into_home(tmp_path, capsys):

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from models.sentiment.cli import build_main, eval_main
+from orchestration import cli
+
+
+def eval_main(argv: list[str]) -> int:
+    return cli.main(["eval-sentiment", *argv])
+
+
+def build_main(argv: list[str]) -> int:
+    return cli.main(["build-model", *argv])
 
 
 @pytest.mark.slow

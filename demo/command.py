@@ -1,41 +1,21 @@
-"""``webcare demo-data``: write the demo landing files and truth.json into a data home."""
+"""What ``webcare demo-data`` does: write the demo landing files and truth.json into a home.
+
+Its arguments are parsed in `orchestration.cli`.
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from collections.abc import Sequence
-from pathlib import Path
+from argparse import Namespace
 
-from demo.catalogue import SIZES
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``webcare demo-data``."""
-    parser = argparse.ArgumentParser(
-        prog="webcare demo-data",
-        description="Generate deterministic demo landing files for every source, with planted "
-        "truths in <home>/truth.json. Re-running with the same arguments rewrites nothing.",
-    )
-    parser.add_argument(
-        "--home", type=Path, default=None, help="data home (default $WEBCARE_HOME or ./data)"
-    )
-    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument(
-        "--size", choices=sorted(SIZES), default="default", help="volume preset (default: default)"
-    )
-    parser.add_argument("--start", default="2010-01", help="first month YYYY-MM (default 2010-01)")
-    parser.add_argument("--months", type=int, default=24, help="number of months (default 24)")
-    return parser
+from warehouse.settings import Settings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def demo_data(args: Namespace) -> int:
     """Run the generator for the parsed arguments; returns the process exit code."""
     from demo.generator import DemoDataError, generate
-    from warehouse.settings import Settings
 
-    args = build_parser().parse_args(argv)
     settings = Settings.from_env(home=args.home)
     landing = settings.landing_path
     truth_path = settings.home_path / "truth.json"
@@ -68,5 +48,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
