@@ -59,7 +59,7 @@ def _run_path(args: argparse.Namespace) -> dict[str, object]:
     import torch
 
     from models.sentiment.inference import SentimentModel, available_cores
-    from warehouse.settings import DEFAULT_BATCH_SIZE
+    from warehouse.defaults import DEFAULT_BATCH_SIZE
 
     threads = args.threads or available_cores()
     torch.set_num_threads(threads)

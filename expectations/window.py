@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from expectations import rules
-from warehouse.settings import DEFAULT_MAX_FUTURE_DAYS
+from warehouse.defaults import DEFAULT_MAX_FUTURE_DAYS
 
 
 def _next_month(day: date) -> date:

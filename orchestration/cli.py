@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from warehouse.settings import DEFAULT_BATCH_SIZE, DEFAULT_MODEL_NAME, SOURCES, Settings
+from warehouse.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MODEL_NAME
+from warehouse.settings import SOURCES, Settings
 
 HOME_HELP = "data home (default $WEBCARE_HOME or ./data)"
 
@@ -238,6 +239,8 @@ def _sentiment(name: str) -> Callable[[argparse.Namespace], int]:
     def call(args: argparse.Namespace) -> int:
         from models.sentiment import commands
 
+        # The model package reads no configuration: the cache comes from the settings.
+        args.cache_dir = args.cache_dir or Path(Settings.from_env().model_cache_dir)
         return int(getattr(commands, name)(args))
 
     return call

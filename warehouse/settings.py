@@ -18,23 +18,14 @@ import dagster as dg
 from pydantic import Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warehouse.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FUTURE_DAYS, DEFAULT_MODEL_NAME
+
 ENV_PREFIX = "WEBCARE_"
 DEFAULT_HOME = Path("data")
 DEFAULT_MODEL_CACHE = Path(".cache") / "models"
 KEY_FILE_NAME = ".pseudonymisation.key"
 KEY_VARIABLE = f"{ENV_PREFIX}PSEUDONYMISATION_KEY"
 
-# Defaults that other layers share (the model package, the row rules) live here,
-# with the setting they are the default of.
-DEFAULT_MODEL_NAME = "webcare-e5-small-sentiment"
-# Texts per inference batch. On 2 CPU cores 32 was a few per cent faster than 64 and
-# clearly faster than 128 or more (whose activations no longer fit in cache); see
-# models/sentiment/MODEL_CARD.md, "Speed".
-DEFAULT_BATCH_SIZE = 32
-# How far ahead of now a row's own timestamp may lie before it is refused (the
-# row rules in expectations/rules.py): clocks of source systems drift and an
-# export may be written just after midnight; a year like 2099 is a typo.
-DEFAULT_MAX_FUTURE_DAYS = 1.0
 
 SOURCES: tuple[str, ...] = (
     "mentions",

@@ -43,7 +43,7 @@ from assets.raw.timestamps import (
     shown,
 )
 from expectations import rules
-from warehouse.settings import DEFAULT_MAX_FUTURE_DAYS
+from warehouse.defaults import DEFAULT_MAX_FUTURE_DAYS
 
 PARTITION = "partition_month"
 _VALUE = "__value_"

@@ -20,7 +20,7 @@ from models.sentiment.e5_convert import (
     sha256_file,
 )
 from models.sentiment.labels import LABELS
-from warehouse.settings import DEFAULT_MODEL_NAME
+from warehouse.defaults import DEFAULT_MODEL_NAME
 
 if TYPE_CHECKING:
     from transformers import XLMRobertaForSequenceClassification

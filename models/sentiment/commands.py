@@ -27,12 +27,6 @@ from models.sentiment.data import (
     split,
 )
 from models.sentiment.e5_convert import PACKED_SHA256, QUERY_PREFIX, ConversionError
-from warehouse.settings import Settings
-
-
-def default_cache_dir() -> Path:
-    """The model cache the warehouse settings name (``$WEBCARE_MODEL_CACHE_DIR``)."""
-    return Path(Settings.from_env().model_cache_dir)
 
 
 def _subsample(data: LabelledSet, limit: int, seed: int) -> LabelledSet:
@@ -57,7 +51,7 @@ def train(args: Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     data_dir = args.data_dir or default_data_dir()
-    cache_dir = args.cache_dir or default_cache_dir()
+    cache_dir = args.cache_dir
     try:
         train_set, heldout = split(read_labelled_dir(data_dir))
     except LabelledDataError as error:
@@ -110,7 +104,7 @@ def train(args: Namespace) -> int:
 
 def build(args: Namespace) -> int:
     """``webcare build-model``: build the default model into the cache (fast when built)."""
-    cache_dir = args.cache_dir or default_cache_dir()
+    cache_dir = args.cache_dir
     started = time.monotonic()
     try:
         path = build_default_model(cache_dir, args.weights, force=args.force, verify=True)
@@ -134,7 +128,7 @@ def evaluate(args: Namespace) -> int:
             data = read_labelled_csv(args.file)
         label_map = json.loads(args.label_map) if args.label_map else None
         model = SentimentModel.load(
-            args.model, args.cache_dir or default_cache_dir(), label_map, quantize=args.quantize
+            args.model, args.cache_dir, label_map, quantize=args.quantize
         )
     except (LabelledDataError, ModelWeightsError, ConversionError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

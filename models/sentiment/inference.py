@@ -22,7 +22,7 @@ from models.sentiment.build import (
 )
 from models.sentiment.e5_convert import sha256_file
 from models.sentiment.labels import LABELS
-from warehouse.settings import DEFAULT_BATCH_SIZE
+from warehouse.defaults import DEFAULT_BATCH_SIZE
 
 if TYPE_CHECKING:
     import torch
