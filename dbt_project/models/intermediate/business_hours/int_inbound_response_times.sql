@@ -35,12 +35,15 @@ business_overlaps as (
     select
         responses.mention_key,
         responses.account_key,
+        -- Whole milliseconds summed, then made minutes: a sum of fractions would
+        -- depend on the order a parallel aggregate adds them in.
         sum(
-            {{ minutes_between(
+            {{ dbt.datediff(
                 'greatest(responses.created_at, windows.opens_at)',
-                'least(responses.first_response_at, windows.closes_at)'
+                'least(responses.first_response_at, windows.closes_at)',
+                'millisecond'
             ) }}
-        ) as business_minutes
+        ) / 60000.0 as business_minutes
     from responses
     inner join windows
         on
