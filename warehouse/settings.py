@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import secrets
 from pathlib import Path
@@ -59,7 +60,8 @@ class Settings(dg.ConfigurableResource):
     )
     source_timezone: str = Field(
         default="Europe/Amsterdam",
-        description="Time zone of landing timestamps written without an offset.",
+        description="Time zone of landing timestamps written without an offset (a date "
+        "without a time starts its day in the reporting time zone).",
     )
     first_month: str = Field(default="2010-01", description="First monthly partition (YYYY-MM).")
     reject_threshold: float = Field(
@@ -127,12 +129,12 @@ class Settings(dg.ConfigurableResource):
         root = root.absolute()
         cache = Path(environment.get("model_cache_dir", DEFAULT_MODEL_CACHE)).absolute()
         values: dict[str, object] = {
-            **{k: v for k, v in environment.items() if k not in ("home", "model_cache_dir")},
-            "home": str(root),
             "duckdb_path": str(root / "warehouse.duckdb"),
             "landing_dir": str(root / "landing"),
             "published_dir": str(root / "published"),
             "state_dir": str(root / "state"),
+            **environment,
+            "home": str(root),
             "model_cache_dir": str(cache),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -221,3 +223,39 @@ def _create_key_file(key_file: Path) -> None:
             os.link(temporary, key_file)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+# What `from_env` puts in a field that has no default of its own.
+_DERIVED_DEFAULTS = {
+    "home": f"`./{DEFAULT_HOME}`",
+    "duckdb_path": "`<home>/warehouse.duckdb`",
+    "landing_dir": "`<home>/landing`",
+    "published_dir": "`<home>/published`",
+    "state_dir": "`<home>/state`",
+    "model_cache_dir": f"`./{DEFAULT_MODEL_CACHE}`",
+}
+
+
+def settings_table() -> str:
+    """The README's table of settings, made from the fields: variable, default, meaning."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        if name in _DERIVED_DEFAULTS:
+            default = _DERIVED_DEFAULTS[name]
+        elif field.default_factory is not None:
+            default = f"`{json.dumps(field.default_factory())}`"  # type: ignore[call-arg]
+        elif field.default is None:
+            default = "unset"
+        else:
+            default = f"`{field.default}`"
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {default} | {field.description} |")
+    rows.append(
+        f"| `{KEY_VARIABLE}` | a random key created once in `<home>/{KEY_FILE_NAME}` | "
+        "Key of the keyed hash that pseudonymises authors and customers. Read when used, "
+        "never a config field, so it never shows in the Dagster UI. |"
+    )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -10,7 +11,7 @@ import pytest
 from orchestration.jobs import build_jobs
 from orchestration.schedules import build_monthly_schedule, previous_month_key
 from warehouse.partitions import month_start, monthly_partitions
-from warehouse.settings import Settings
+from warehouse.settings import Settings, settings_table
 
 
 def test_settings_from_env_reads_prefixed_variables(tmp_path, monkeypatch):
@@ -106,3 +107,12 @@ def test_monthly_schedule_requests_the_month_that_just_ended(tmp_path):
     request = schedule(context)
     assert request.partition_key == "2011-02"
     assert request.run_key == "scheduled-2011-02"
+
+
+def test_the_readme_settings_table_is_made_from_the_fields():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("-->\n", readme.index("<!-- settings table")) + len("-->\n")
+    end = readme.index("\n<!-- end of settings table -->")
+    assert readme[start:end] == settings_table(), (
+        "README settings table is stale: replace it with `python -m warehouse.settings`"
+    )
