@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import duckdb
 
 from orchestration.instance import open_instance
 from orchestration.locking import home_lock, recover_dead_runs
 from warehouse.partitions import month_start
+from warehouse.resource import WarehouseResource, tables_in
 from warehouse.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
 
 if TYPE_CHECKING:
@@ -113,8 +113,8 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
     bounds = [month_start(first), month_start(last)]
     ends: dict[str, date] = {}
     months: dict[str, set[str]] = {}
-    with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
-        present = raw_tables(conn)
+    with WarehouseResource(database=settings.duckdb_path).connect(read_only=True) as conn:
+        present = tables_in(conn, "raw")
         for source, column in EVENT_TIMESTAMPS.items():
             if source not in present:
                 continue
@@ -147,16 +147,6 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
     if cut_short:
         reason += f"; {', '.join(cut_short)}"
     return month, reason
-
-
-def raw_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    """Names of the tables in the warehouse's ``raw`` schema."""
-    return {
-        name
-        for (name,) in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall()
-    }
 
 
 def _covered(month: str, newest: date) -> bool:
@@ -500,8 +490,8 @@ def print_load_summary(settings: Settings, first: str, last: str) -> None:
     if not Path(settings.duckdb_path).exists():
         print("Nothing was loaded.")
         return
-    with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
-        tables = raw_tables(conn)
+    with WarehouseResource(database=settings.duckdb_path).connect(read_only=True) as conn:
+        tables = tables_in(conn, "raw")
         if "rejected_rows" not in tables:
             print("Nothing was loaded.")
             return
@@ -529,7 +519,7 @@ def print_load_summary(settings: Settings, first: str, last: str) -> None:
 
 def print_ingest_summary(settings: Settings, source: str, files: list[str]) -> None:
     """Rows loaded and rejected per month for the files just ingested."""
-    with duckdb.connect(settings.duckdb_path, read_only=True) as conn:
+    with WarehouseResource(database=settings.duckdb_path).connect(read_only=True) as conn:
         loaded = conn.execute(
             f"select strftime(partition_month, '%Y-%m'), count(*) from raw.{source} "
             "where _source_file in (select unnest(?)) group by 1 order by 1",

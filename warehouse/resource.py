@@ -1,4 +1,4 @@
-"""Dagster resources shared by every asset: the DuckDB warehouse connection."""
+"""The DuckDB warehouse resource: the one place that opens a connection to the live file."""
 
 from __future__ import annotations
 
@@ -45,3 +45,18 @@ class WarehouseResource(dg.ConfigurableResource):
             yield conn
         finally:
             conn.close()
+
+
+def tables_in(conn: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    """Names of the tables in `schema` (empty when the schema does not exist)."""
+    return {
+        name
+        for (name,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [schema]
+        ).fetchall()
+    }
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether `schema.table` exists."""
+    return table in tables_in(conn, schema)
