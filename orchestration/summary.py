@@ -65,34 +65,37 @@ def _fmt(value: object, pattern: str) -> str:
 def print_kpi_summary(settings: Settings, month: str) -> None:
     """Headline KPIs per brand for `month`, and how sentiment relates to NPS and returns.
 
-    Reads the published snapshot, the same file BI tools read.
+    Reads the published snapshot, the same file BI tools read; without one it
+    says so and prints no figures (it never reads the live warehouse).
     """
-    import duckdb
+    from assets.serving.snapshot import SnapshotMissingError, open_snapshot
 
-    from assets.serving import published_paths
-
-    snapshot = published_paths(settings)["snapshot"]
     month_start = f"{month}-01"
-    with duckdb.connect(str(snapshot), read_only=True) as conn:
-        columns = ", ".join(column for column, _, _ in KPI_COLUMNS)
-        rows = conn.execute(
-            f"select sector, brand, {columns} from marts.fct_brand_benchmark_monthly "
-            "where reporting_month = ? order by sector, brand",
-            [month_start],
-        ).fetchall()
-        nps_r = conn.execute(
-            "select lag_months, pearson_r, n_brand_months from marts.fct_sentiment_nps_correlation "
-            "where scope_type = 'all' and sentiment_measure = 'net_sentiment' "
-            "and outcome_measure = 'nps' order by lag_months"
-        ).fetchall()
-        stock_r = conn.execute(
-            "select lag_months, pearson_r, n_brand_months "
-            "from marts.fct_sentiment_stock_correlation "
-            "where scope_type = 'all' and reporting_month is null "
-            "and sentiment_measure = 'net_sentiment' and outcome_measure = 'monthly_return' "
-            "order by lag_months"
-        ).fetchall()
-    print(f"\nKPI summary {month} (from {snapshot})")
+    try:
+        with open_snapshot(settings) as snapshot:
+            columns = ", ".join(column for column, _, _ in KPI_COLUMNS)
+            rows = snapshot.rows(
+                f"select sector, brand, {columns} from marts.fct_brand_benchmark_monthly "
+                "where reporting_month = ? order by sector, brand",
+                [month_start],
+            )
+            nps_r = snapshot.rows(
+                "select lag_months, pearson_r, n_brand_months "
+                "from marts.fct_sentiment_nps_correlation "
+                "where scope_type = 'all' and sentiment_measure = 'net_sentiment' "
+                "and outcome_measure = 'nps' order by lag_months"
+            )
+            stock_r = snapshot.rows(
+                "select lag_months, pearson_r, n_brand_months "
+                "from marts.fct_sentiment_stock_correlation "
+                "where scope_type = 'all' and reporting_month is null "
+                "and sentiment_measure = 'net_sentiment' and outcome_measure = 'monthly_return' "
+                "order by lag_months"
+            )
+    except SnapshotMissingError as error:
+        print(f"\nKPI summary {month}: no published snapshot, {error}")
+        return
+    print(f"\nKPI summary {month} (from {snapshot.path})")
     header = f"{'sector':<10}{'brand':<22}" + "".join(f"{h:>14}" for _, h, _ in KPI_COLUMNS)
     print(header)
     for sector, brand, *values in rows:

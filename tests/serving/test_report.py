@@ -15,7 +15,9 @@ import pytest
 from PIL import Image
 
 from assets.serving import build_serving_assets, published_paths
-from assets.serving.report import main, read_report_data, render_report
+from assets.serving.report import read_report_data, render_report
+from assets.serving.snapshot import open_snapshot
+from orchestration import cli
 from warehouse.partitions import monthly_partitions
 from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings
@@ -247,9 +249,8 @@ def test_sections_without_data_say_so(home_settings: Settings, dbt_warehouse) ->
 
     # A month before any data: every section explains itself instead of failing
     # (`write_report` refuses such a month; the page itself must still hold up).
-    snapshot = published_paths(home_settings)["snapshot"]
-    with duckdb.connect(str(snapshot), read_only=True) as conn:
-        page = render_report(read_report_data(conn, date(2009, 6, 1), str(snapshot)))
+    with open_snapshot(home_settings) as snapshot:
+        page = render_report(read_report_data(snapshot, date(2009, 6, 1)))
     empty_path = home_settings.home_path / "empty.html"
     empty_path.write_text(page, encoding="utf-8")
     empty = parse(empty_path)
@@ -268,7 +269,7 @@ def test_report_reads_the_publication_not_the_live_warehouse(
     with duckdb.connect(home_settings.duckdb_path) as conn:
         conn.execute("update marts.fct_nps_monthly set responses = 99999")
 
-    assert main(["--month", month, "--home", home_settings.home]) == 0
+    assert cli.main(["report", "--month", month, "--home", home_settings.home]) == 0
     path = Path(capsys.readouterr().out.strip())
     assert path == published_paths(home_settings)["report"] / f"{month}.html"
     text = " ".join(parse(path).sections["nps"]["text"])
@@ -278,7 +279,7 @@ def test_report_reads_the_publication_not_the_live_warehouse(
 def test_report_command_rejects_a_bad_month(
     home_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--month", "2011-13", "--home", home_settings.home]) == 2
+    assert cli.main(["report", "--month", "2011-13", "--home", home_settings.home]) == 2
     assert "YYYY-MM" in capsys.readouterr().err
 
 
@@ -287,7 +288,7 @@ def test_report_command_refuses_a_month_without_data(
 ) -> None:
     publish(home_settings, dbt_warehouse.marts, dbt_warehouse.report_month)
     capsys.readouterr()
-    assert main(["--month", "2009-06", "--home", home_settings.home]) == 2
+    assert cli.main(["report", "--month", "2009-06", "--home", home_settings.home]) == 2
     error = capsys.readouterr().err
     assert "no mentions, complaints or NPS answers in 2009-06" in error
     assert f"the marts hold data for {dbt_warehouse.first_month}.." in error
@@ -297,7 +298,7 @@ def test_report_command_refuses_a_month_without_data(
 def test_report_command_says_when_there_is_nothing_to_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--month", "2011-02", "--home", str(tmp_path / "empty")]) == 2
+    assert cli.main(["report", "--month", "2011-02", "--home", str(tmp_path / "empty")]) == 2
     assert "run `webcare run` first" in capsys.readouterr().err
 
 
@@ -348,7 +349,7 @@ def test_report_renders_in_headless_chromium(
 
 def test_chart_labels_from_the_data_are_text_not_mathtext() -> None:
     """A brand named with dollar signs (mathtext syntax) is drawn as written."""
-    from assets.serving.report import _render_svg
+    from assets.serving.report.charts import render_svg
 
     names = ["Bank $A$", "Cash$ $\\frac{1}{0", "50$ Mobile"]
 
@@ -357,7 +358,7 @@ def test_chart_labels_from_the_data_are_text_not_mathtext() -> None:
         axes.barh(names, [1, 2, 3])
         axes.set_title("Net sentiment of $brands$")
 
-    svg = _render_svg("mathtext", (4, 2), draw)
+    svg = render_svg("mathtext", (4, 2), draw)
     for name in [*names, "Net sentiment of $brands$"]:
         assert name in svg
 

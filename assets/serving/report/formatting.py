@@ -1,0 +1,48 @@
+"""How the report writes numbers: one function per kind, "–" for a missing value."""
+
+from typing import Any
+
+
+def missing(value: Any) -> bool:
+    """None, NaN, NaT or pandas' NA: what a nullable mart column holds when it has no value."""
+    import pandas as pd
+
+    return value is None or bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def pct(value: Any, digits: int = 0) -> str:
+    """A share as a percentage, e.g. ``42%``."""
+    return "–" if missing(value) else f"{value:.{digits}%}"
+
+
+def signed(value: Any, digits: int = 2) -> str:
+    """A number with its sign, e.g. ``+0.12``."""
+    return "–" if missing(value) else f"{value:+.{digits}f}"
+
+
+def minutes(value: Any) -> str:
+    """A duration given in minutes, in minutes, hours or days as its size suits."""
+    if missing(value):
+        return "–"
+    if value < 90:
+        return f"{value:.0f} min"
+    if value < 48 * 60:
+        return f"{value / 60:.1f} h"
+    return f"{value / 1440:.1f} d"
+
+
+def points(value: Any) -> str:
+    """A difference of two shares in percentage points, e.g. ``+12 pts``."""
+    return "–" if missing(value) else f"{value * 100:+.0f} pts"
+
+
+def count(value: Any) -> str:
+    """A whole number with thousands separators, e.g. ``1,234``."""
+    return "–" if missing(value) else f"{int(value):,}"
+
+
+def assumption(value: Any) -> str:
+    """An ROI assumption as the mart holds it: ``250`` for 250.0, ``0.3``, or its text."""
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
