@@ -46,5 +46,3 @@ def demo_data(args: Namespace) -> int:
         print(f"  {source:<15} {rows:>8,} rows in {files:>3} files ({rejected} planted bad rows)")
     print(f"  truth: {truth_path}")
     return 0
-
-

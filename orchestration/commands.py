@@ -16,6 +16,7 @@ import dagster as dg
 
 from orchestration.instance import open_instance
 from orchestration.locking import home_lock, recover_dead_runs
+from warehouse import contract
 from warehouse.partitions import month_start
 from warehouse.resource import WarehouseResource, tables_in
 from warehouse.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
@@ -85,10 +86,11 @@ def _run(settings: Settings, months: str | None) -> int:
 
 # The sources whose rows are events in time; share prices (trading days only) are
 # context and do not decide whether a month is complete.
+# The sources whose rows are events in time, by the timestamp their month is taken from
+# (share prices are daily closes: a price series says nothing about a month's coverage).
 EVENT_TIMESTAMPS = {
-    "mentions": "created_at",
-    "complaints": "received_at",
-    "nps_responses": "answered_at",
+    name: contract.RAW_TABLES[name].partitioned_by
+    for name in ("mentions", "complaints", "nps_responses")
 }
 # A month counts as covered to its end when a source's newest row lies in its last
 # this many days (or later): a quiet source may skip a day or two at the end of a

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from expectations.window import MonthWindow
+from warehouse import contract
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,7 +151,7 @@ def mention_scores(conn: duckdb.DuckDBPyConnection, window: MonthWindow) -> pd.D
             from raw.mentions
             where partition_month in (select unnest($months)) and not is_brand_account
         """,
-        key=("platform", "mention_id"),
+        key=contract.SCORE_TABLES["mention_sentiment"].primary_key,
     )
 
 
@@ -168,7 +169,7 @@ def nps_comment_scores(conn: duckdb.DuckDBPyConnection, window: MonthWindow) -> 
             where partition_month in (select unnest($months))
                 and comment is not null and trim(comment) <> ''
         """,
-        key=("response_id",),
+        key=contract.SCORE_TABLES["nps_comment_sentiment"].primary_key,
     )
 
 

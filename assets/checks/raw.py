@@ -7,8 +7,9 @@ import dagster as dg
 
 from assets.checks import _reading
 from assets.checks._running import GX_CHECK_NAME, asset_check, report, run_window, session
+from warehouse import contract
 from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
-from warehouse.settings import Settings
+from warehouse.settings import SOURCES, Settings
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,13 @@ class RawTable:
 
 
 RAW_TABLES = (
-    RawTable("mentions", "expectations.suites.raw_mentions", ("platform", "mention_id")),
-    RawTable("complaints", "expectations.suites.raw_complaints", ("complaint_id",)),
-    RawTable("nps_responses", "expectations.suites.raw_nps_responses", ("response_id",)),
-    RawTable("stock_prices", "expectations.suites.raw_stock_prices", ("ticker", "date")),
-    RawTable("brands", "expectations.suites.raw_brands", ("brand",), partitioned=False),
     RawTable(
-        "webcare_accounts",
-        "expectations.suites.raw_webcare_accounts",
-        ("handle", "platform"),
-        partitioned=False,
-    ),
+        name,
+        f"expectations.suites.raw_{name}",
+        contract.RAW_TABLES[name].primary_key,
+        partitioned=contract.RAW_TABLES[name].partition_column is not None,
+    )
+    for name in SOURCES
 )
 
 

@@ -3,7 +3,9 @@
 A `SourceSchema` lists the canonical columns in the order of the contract,
 their kind (which parser validates them), whether a value is required, the
 key that identifies a record (for duplicate detection) and the column whose
-month decides the partition.
+month decides the partition. The key and the partition column are the
+warehouse table's (`warehouse.contract`), and every landing column must be a
+column of that table: `_source` takes them from there and checks it.
 
 The row rules that the blocking checks on ``raw.*`` also verify (value
 ranges, text lengths, column orders, columns unique besides the key) are not
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from expectations import rules
+from warehouse.contract import RAW_TABLES
 
 
 class Kind(Enum):
@@ -65,7 +68,8 @@ class SourceSchema:
 
     source: str
     columns: tuple[Column, ...]
-    key: tuple[str, ...]
+    # The key and the partition column come from warehouse.contract (`_source`).
+    key: tuple[str, ...] = ()
     partition_column: str | None = None
     pseudonymised: tuple[str, ...] = field(default=())
     # Key columns compared case-insensitively (handles: @AskCiti is @askciti).
@@ -94,13 +98,25 @@ PLATFORMS = rules.PLATFORMS
 CHANNELS = rules.CHANNELS
 
 
-def _source(schema: SourceSchema) -> SourceSchema:
-    """`schema` with the row rules of `expectations.rules` for its source applied.
+def _landing_key(key: tuple[str, ...]) -> tuple[str, ...]:
+    """A table's key as duplicate detection uses it: ``platform`` first, as it only
+    namespaces the id that follows (the loader's reasons name the last column)."""
+    return tuple(sorted(key, key=lambda name: name != "platform"))
 
-    Fails at import when a rule names a column the contract lacks, so a typo
-    cannot silently drop a rule from the loader while the check keeps it.
+
+def _source(schema: SourceSchema) -> SourceSchema:
+    """`schema` with the key and partition column of its warehouse table
+    (`warehouse.contract`) and the row rules of `expectations.rules` for its source.
+
+    Fails at import when a landing column is not a column of the warehouse table,
+    or when a rule names a column the contract lacks, so a typo cannot silently
+    drop a rule from the loader while the check keeps it.
     """
     source = schema.source
+    table = RAW_TABLES[source]
+    not_in_table = sorted(set(schema.names) - set(table.column_names))
+    if not_in_table:
+        raise ValueError(f"{source} landing column(s) not in {table.qualified}: {not_in_table}")
     ranges = rules.RANGES.get(source, {})
     limited = rules.LENGTH_LIMITED.get(source, ())
     orders = rules.NOT_BEFORE.get(source, ())
@@ -122,7 +138,14 @@ def _source(schema: SourceSchema) -> SourceSchema:
         if column.name in limited:
             column = replace(column, max_length=rules.MAX_TEXT_LENGTH)
         columns.append(column)
-    return replace(schema, columns=tuple(columns), not_before=orders, also_unique=unique)
+    return replace(
+        schema,
+        columns=tuple(columns),
+        key=_landing_key(table.primary_key),
+        partition_column=table.partitioned_by,
+        not_before=orders,
+        also_unique=unique,
+    )
 
 
 # Ranges, text lengths, orders and extra unique columns come from expectations.rules
@@ -143,8 +166,6 @@ MENTIONS = _source(
             Column("url"),
             Column("deleted_at", Kind.TIMESTAMP),
         ),
-        key=("platform", "mention_id"),
-        partition_column="created_at",
     )
 )
 
@@ -162,8 +183,6 @@ COMPLAINTS = _source(
             Column("resolved_at", Kind.TIMESTAMP),
             Column("is_timely_response", Kind.BOOLEAN),
         ),
-        key=("complaint_id",),
-        partition_column="received_at",
         pseudonymised=("customer_id", "social_handle"),
     )
 )
@@ -180,8 +199,6 @@ NPS_RESPONSES = _source(
             Column("comment"),
             Column("wave"),
         ),
-        key=("response_id",),
-        partition_column="answered_at",
         pseudonymised=("respondent_id",),
     )
 )
@@ -200,8 +217,6 @@ STOCK_PRICES = _source(
             Column("volume", Kind.INTEGER),
             Column("currency", Kind.CURRENCY),
         ),
-        key=("ticker", "date"),
-        partition_column="date",
     )
 )
 
@@ -218,7 +233,6 @@ BRANDS = _source(
             Column("shares_outstanding", Kind.INTEGER),
             Column("keywords", Kind.KEYWORDS),
         ),
-        key=("brand",),
     )
 )
 
@@ -235,7 +249,6 @@ WEBCARE_ACCOUNTS = _source(
             Column("timezone", Kind.TIMEZONE),
             Column("bio"),
         ),
-        key=("platform", "handle"),
         casefold_key=("handle",),
     )
 )

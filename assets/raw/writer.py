@@ -1,188 +1,37 @@
-"""DuckDB side of the raw layer: table definitions (docs/warehouse-tables.md) and atomic writes.
+"""DuckDB side of the raw layer: atomic writes of the tables of `warehouse.contract`.
 
 A monthly partition is replaced in one transaction: create the tables if
 needed, delete the month's rows and its refused rows, insert the new ones
 through Arrow, commit. Reference tables are replaced whole the same way. The
-first write of any source creates every table of the contract (empty), so a
-home that has loaded one source still has the tables every reader (dbt
+first write of any source creates every raw table of the contract (empty), so
+a home that has loaded one source still has the tables every reader (dbt
 sources, checks, scoring) expects.
 
-Primary keys are not declared as constraints (dbt tests check them), so a
-delete and re-insert of the same keys in one transaction never trips DuckDB's
-constraint checks.
+The tables themselves (columns, types, keys) are defined once in
+`warehouse.contract`; primary keys are not declared as constraints there (dbt
+tests and the checks verify them), so a delete and re-insert of the same keys
+in one transaction never trips DuckDB's constraint checks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 import polars as pl
 
-LINEAGE = (
-    ("_source_file", "VARCHAR NOT NULL"),
-    ("_source_line", "BIGINT NOT NULL"),
-    ("_loaded_at", "TIMESTAMP NOT NULL"),
-)
+from warehouse import contract
+from warehouse.contract import RAW_TABLES, Table
 
-
-@dataclass(frozen=True)
-class Table:
-    """A raw table: name and ordered (column, DuckDB type) pairs."""
-
-    name: str
-    columns: tuple[tuple[str, str], ...]
-
-    @property
-    def qualified(self) -> str:
-        """``raw.<name>``."""
-        return f"raw.{self.name}"
-
-    @property
-    def column_names(self) -> list[str]:
-        """Column names in table order."""
-        return [name for name, _ in self.columns]
-
-    def ddl(self) -> str:
-        """``create table if not exists`` for this table."""
-        body = ",\n    ".join(f'"{name}" {sql_type}' for name, sql_type in self.columns)
-        return f"create table if not exists {self.qualified} (\n    {body}\n)"
-
-
-def _partitioned(*columns: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-    return (*columns, ("extra", "JSON"), ("partition_month", "DATE NOT NULL"), *LINEAGE)
-
-
-TABLES: dict[str, Table] = {
-    "mentions": Table(
-        "mentions",
-        _partitioned(
-            ("mention_id", "VARCHAR NOT NULL"),
-            ("platform", "VARCHAR NOT NULL"),
-            ("created_at", "TIMESTAMP NOT NULL"),
-            ("author_id", "VARCHAR NOT NULL"),
-            ("is_brand_account", "BOOLEAN NOT NULL"),
-            ("text", "VARCHAR"),
-            ("brand", "VARCHAR"),
-            ("in_reply_to_id", "VARCHAR"),
-            ("language", "VARCHAR"),
-            ("author_followers", "BIGINT"),
-            ("url", "VARCHAR"),
-            ("deleted_at", "TIMESTAMP"),
-        ),
-    ),
-    "complaints": Table(
-        "complaints",
-        _partitioned(
-            ("complaint_id", "VARCHAR NOT NULL"),
-            ("brand", "VARCHAR NOT NULL"),
-            ("received_at", "TIMESTAMP NOT NULL"),
-            ("channel", "VARCHAR NOT NULL"),
-            ("category", "VARCHAR"),
-            ("customer_id", "VARCHAR"),
-            ("social_handle", "VARCHAR"),
-            ("resolved_at", "TIMESTAMP"),
-            ("is_timely_response", "BOOLEAN"),
-        ),
-    ),
-    "nps_responses": Table(
-        "nps_responses",
-        _partitioned(
-            ("response_id", "VARCHAR NOT NULL"),
-            ("brand", "VARCHAR NOT NULL"),
-            ("answered_at", "TIMESTAMP NOT NULL"),
-            ("score", "INTEGER NOT NULL"),
-            ("respondent_id", "VARCHAR"),
-            ("comment", "VARCHAR"),
-            ("wave", "VARCHAR"),
-        ),
-    ),
-    "stock_prices": Table(
-        "stock_prices",
-        _partitioned(
-            ("ticker", "VARCHAR NOT NULL"),
-            ("date", "DATE NOT NULL"),
-            ("open", "DOUBLE"),
-            ("high", "DOUBLE"),
-            ("low", "DOUBLE"),
-            ("close", "DOUBLE NOT NULL"),
-            ("adj_close", "DOUBLE"),
-            ("volume", "BIGINT"),
-            ("currency", "VARCHAR"),
-        ),
-    ),
-    "brands": Table(
-        "brands",
-        (
-            ("brand", "VARCHAR NOT NULL"),
-            ("display_name", "VARCHAR"),
-            ("sector", "VARCHAR"),
-            ("country", "VARCHAR"),
-            ("ticker", "VARCHAR"),
-            ("currency", "VARCHAR"),
-            ("shares_outstanding", "BIGINT"),
-            ("keywords", "VARCHAR[]"),
-            ("extra", "JSON"),
-            *LINEAGE,
-        ),
-    ),
-    "webcare_accounts": Table(
-        "webcare_accounts",
-        (
-            ("brand", "VARCHAR NOT NULL"),
-            ("handle", "VARCHAR NOT NULL"),
-            ("platform", "VARCHAR NOT NULL"),
-            ("is_bot", "BOOLEAN NOT NULL"),
-            ("promised_response_minutes", "INTEGER"),
-            ("opening_hours", "VARCHAR"),
-            ("timezone", "VARCHAR NOT NULL"),
-            ("bio", "VARCHAR"),
-            ("extra", "JSON"),
-            *LINEAGE,
-        ),
-    ),
-    "webcare_account_opening_hours": Table(
-        "webcare_account_opening_hours",
-        (
-            ("handle", "VARCHAR NOT NULL"),
-            ("platform", "VARCHAR NOT NULL"),
-            ("weekday", "INTEGER NOT NULL"),
-            ("opens_at", "TIME NOT NULL"),
-            ("closes_at", "TIME NOT NULL"),
-            *LINEAGE,
-        ),
-    ),
-    "rejected_rows": Table(
-        "rejected_rows",
-        (
-            ("source", "VARCHAR NOT NULL"),
-            ("file", "VARCHAR NOT NULL"),
-            ("line", "BIGINT"),
-            ("column", "VARCHAR"),
-            ("reason", "VARCHAR NOT NULL"),
-            ("record", "JSON"),
-            ("partition_month", "DATE"),
-            ("rejected_at", "TIMESTAMP NOT NULL"),
-            ("is_dated_in_month", "BOOLEAN"),
-        ),
-    ),
-}
+# The raw tables by source name (``mentions``, ..., ``rejected_rows``): the contract's.
+TABLES: dict[str, Table] = RAW_TABLES
 
 
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and every raw table of `TABLES` that is missing (empty).
+    """Create the raw schema and every raw table of the contract that is missing (empty).
 
     A table written by an older version gets the nullable columns added since
-    (rows already there hold null in them).
+    (`warehouse.contract.ensure_tables`).
     """
-    conn.execute("create schema if not exists raw")
-    for table in TABLES.values():
-        conn.execute(table.ddl())
-        for name, sql_type in table.columns:
-            if "NOT NULL" not in sql_type:
-                conn.execute(
-                    f'alter table {table.qualified} add column if not exists "{name}" {sql_type}'
-                )
+    contract.ensure_tables(conn, TABLES.values())
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: Table, frame: pl.DataFrame) -> None:

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from models.sentiment.labels import LABELS
 from models.sentiment.text import normalise_text, text_hash
+from warehouse.contract import SCORE_TABLES, ensure_tables
 from warehouse.partitions import month_start
 from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
 from warehouse.settings import Settings
@@ -41,43 +42,10 @@ NPS_COMMENT_SENTIMENT_KEY = dg.AssetKey(["scores", "nps_comment_sentiment"])
 # Log progress after this many inference batches (and after the last one).
 PROGRESS_EVERY_BATCHES = 10
 
-_DDL = """
-create schema if not exists scores;
-create table if not exists scores.sentiment_cache (
-    text_hash varchar not null,
-    model_version varchar not null,
-    label varchar not null,
-    p_negative double not null,
-    p_neutral double not null,
-    p_positive double not null,
-    scored_at timestamp not null
-);
-create table if not exists scores.mention_sentiment (
-    platform varchar not null,
-    mention_id varchar not null,
-    partition_month date not null,
-    text_hash varchar not null,
-    label varchar not null,
-    p_negative double not null,
-    p_neutral double not null,
-    p_positive double not null,
-    score double not null,
-    model_version varchar not null,
-    scored_at timestamp not null
-);
-create table if not exists scores.nps_comment_sentiment (
-    response_id varchar not null,
-    partition_month date not null,
-    text_hash varchar not null,
-    label varchar not null,
-    p_negative double not null,
-    p_neutral double not null,
-    p_positive double not null,
-    score double not null,
-    model_version varchar not null,
-    scored_at timestamp not null
-);
-"""
+
+def _ensure_score_tables(conn: "duckdb.DuckDBPyConnection") -> None:
+    """Create the scores schema and its tables (`warehouse.contract`) where missing."""
+    ensure_tables(conn, SCORE_TABLES.values())
 
 
 @dataclass(frozen=True)
@@ -85,14 +53,16 @@ class _Target:
     """Where one scoring asset reads its texts and writes its scores."""
 
     table: str
+    # The score table's key (warehouse.contract); `read_sql` selects these columns first,
+    # in this order, then the text.
     key_columns: tuple[str, ...]
     read_sql: str
     source_table: str
 
 
 _MENTIONS = _Target(
-    table="scores.mention_sentiment",
-    key_columns=("platform", "mention_id"),
+    table=SCORE_TABLES["mention_sentiment"].qualified,
+    key_columns=SCORE_TABLES["mention_sentiment"].primary_key,
     # Inbound only: brand replies are webcare's own voice, not the customers'.
     read_sql="""
         select platform, mention_id, coalesce(text, '') as text
@@ -103,8 +73,8 @@ _MENTIONS = _Target(
     source_table="mentions",
 )
 _NPS = _Target(
-    table="scores.nps_comment_sentiment",
-    key_columns=("response_id",),
+    table=SCORE_TABLES["nps_comment_sentiment"].qualified,
+    key_columns=SCORE_TABLES["nps_comment_sentiment"].primary_key,
     read_sql="""
         select response_id, comment as text
         from raw.nps_responses
@@ -182,7 +152,7 @@ def score_month(
     """
     label = month.strftime("%Y-%m")
     with warehouse.connect() as conn:
-        conn.execute(_DDL)
+        _ensure_score_tables(conn)
         if not _table_exists(conn, "raw", target.source_table):
             log(f"{label}: raw.{target.source_table} does not exist yet; nothing to score")
             rows: list[tuple] = []
@@ -237,7 +207,7 @@ def score_month(
         }
     )
     with warehouse.connect() as conn:
-        conn.execute(_DDL)
+        _ensure_score_tables(conn)
         conn.register("new_cache_rows", cache_rows)
         conn.register("new_output_rows", output)
         conn.execute("begin transaction")

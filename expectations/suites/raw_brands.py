@@ -14,12 +14,14 @@ from expectations.suites._common import (
     row_rules,
     unique,
 )
+from warehouse import contract
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 NAME = "raw.brands"
-KEY = ("brand",)
+# The logical key of the table, defined once in warehouse.contract.
+KEY = contract.table(NAME).primary_key
 
 
 def build_suite() -> ExpectationSuite:

@@ -19,12 +19,14 @@ from expectations.suites._common import (
     unique,
 )
 from expectations.window import MonthWindow
+from warehouse import contract
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 NAME = "raw.complaints"
-KEY = ("complaint_id",)
+# The logical key of the table, defined once in warehouse.contract.
+KEY = contract.table(NAME).primary_key
 CHANNELS = rules.CHANNELS
 
 

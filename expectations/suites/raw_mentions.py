@@ -24,12 +24,14 @@ from expectations.suites._common import (
     unique,
 )
 from expectations.window import MonthWindow
+from warehouse import contract
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 NAME = "raw.mentions"
-KEY = ("platform", "mention_id")
+# The logical key of the table, defined once in warehouse.contract.
+KEY = contract.table(NAME).primary_key
 PLATFORMS = rules.PLATFORMS
 # Media-only posts are the only texts allowed to be empty; when more than this
 # share of a month is empty, the text column was most likely lost in an export.

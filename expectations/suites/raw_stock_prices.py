@@ -17,12 +17,14 @@ from expectations.suites._common import (
     unique,
 )
 from expectations.window import MonthWindow
+from warehouse import contract
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 NAME = "raw.stock_prices"
-KEY = ("ticker", "date")
+# The logical key of the table, defined once in warehouse.contract.
+KEY = contract.table(NAME).primary_key
 
 
 def prepare(frame: pd.DataFrame, window: MonthWindow) -> pd.DataFrame:

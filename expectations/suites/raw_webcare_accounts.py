@@ -20,12 +20,14 @@ from expectations.suites._common import (
     row_rules,
     unique,
 )
+from warehouse import contract
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 NAME = "raw.webcare_accounts"
-KEY = ("handle", "platform")
+# The logical key of the table, defined once in warehouse.contract.
+KEY = contract.table(NAME).primary_key
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from expectations.suites import _sentiment
+from warehouse import contract
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 NAME = "scores.mention_sentiment"
-KEY = ("platform", "mention_id")
+# The logical key of the table, defined once in warehouse.contract.
+KEY = contract.table(NAME).primary_key
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:

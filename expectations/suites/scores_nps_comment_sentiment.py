@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from expectations.suites import _sentiment
+from warehouse import contract
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 NAME = "scores.nps_comment_sentiment"
-KEY = ("response_id",)
+# The logical key of the table, defined once in warehouse.contract.
+KEY = contract.table(NAME).primary_key
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:

@@ -127,9 +127,7 @@ def evaluate(args: Namespace) -> int:
         else:
             data = read_labelled_csv(args.file)
         label_map = json.loads(args.label_map) if args.label_map else None
-        model = SentimentModel.load(
-            args.model, args.cache_dir, label_map, quantize=args.quantize
-        )
+        model = SentimentModel.load(args.model, args.cache_dir, label_map, quantize=args.quantize)
     except (LabelledDataError, ModelWeightsError, ConversionError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

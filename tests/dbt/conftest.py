@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from warehouse.contract import ensure_tables
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DDL_FILE = Path(__file__).with_name("warehouse_ddl.sql")
 
 # Two thresholds are lowered so the tiny fixture has brand-months on both sides
 # of them; every other assumption keeps its documented default.
@@ -259,10 +260,11 @@ def _month(value: datetime | date) -> date:
 
 
 def create_fixture_warehouse(path: Path) -> None:
-    """Create the raw/scores tables of docs/warehouse-tables.md in `path` and fill them."""
+    """Create the raw/scores tables in `path` exactly as production does
+    (`warehouse.contract.ensure_tables`) and fill them."""
     con = duckdb.connect(str(path))
     try:
-        con.execute(DDL_FILE.read_text())
+        ensure_tables(con)
         for line, m in enumerate(MENTIONS, start=1):
             created = ts(m.created_at)
             con.execute(

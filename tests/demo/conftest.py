@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from demo import generate
+from warehouse import contract
 
 
 @dataclass
@@ -58,18 +59,10 @@ REQUIRED = {
     "nps_responses": ("response_id", "brand", "answered_at", "score"),
     "stock_prices": ("ticker", "date", "close"),
 }
-TIME = {
-    "mentions": "created_at",
-    "complaints": "received_at",
-    "nps_responses": "answered_at",
-    "stock_prices": "date",
-}
-KEY = {
-    "mentions": ("platform", "mention_id"),
-    "complaints": ("complaint_id",),
-    "nps_responses": ("response_id",),
-    "stock_prices": ("ticker", "date"),
-}
+PARTITIONED = ("mentions", "complaints", "nps_responses", "stock_prices")
+# The warehouse contract's keys and month columns; the counting below is the test's own.
+TIME = {source: contract.RAW_TABLES[source].partitioned_by for source in PARTITIONED}
+KEY = {source: contract.RAW_TABLES[source].primary_key for source in PARTITIONED}
 TZ = ZoneInfo("Europe/Amsterdam")
 
 

@@ -1,9 +1,10 @@
 """The asset checks in Dagster runs on a temporary DuckDB warehouse.
 
 The raw, score and mart assets here are small test stand-ins that write the
-tables of docs/warehouse-tables.md with rows chosen by the test: they are the
-only way to land rows the real loaders would never write (a duplicate id, a
-probability of 1.2), which is what the checks exist to catch.
+tables of `warehouse.contract` (created as production creates them) with rows
+chosen by the test: they are the only way to land rows the real loaders would
+never write (a duplicate id, a probability of 1.2), which is what the checks
+exist to catch.
 """
 
 from pathlib import Path
@@ -18,35 +19,10 @@ from assets.checks.raw import build_raw_checks
 from assets.checks.scores import build_score_checks
 from assets.checks.volume import build_volume_checks
 from expectations.runner import data_docs_index
+from warehouse.contract import ensure_tables
 from warehouse.partitions import monthly_partitions
 from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings
-
-DDL = """
-create schema raw;
-create schema scores;
-create schema marts;
-create table raw.mentions (
-    mention_id varchar, platform varchar, created_at timestamp, author_id varchar,
-    is_brand_account boolean, text varchar, brand varchar, in_reply_to_id varchar,
-    language varchar, author_followers bigint, url varchar, deleted_at timestamp, extra json,
-    partition_month date, _source_file varchar, _source_line bigint, _loaded_at timestamp
-);
-create table raw.brands (
-    brand varchar, display_name varchar, sector varchar, country varchar, ticker varchar,
-    currency varchar, shares_outstanding bigint, keywords varchar[], extra json,
-    _source_file varchar, _source_line bigint, _loaded_at timestamp
-);
-create table raw.rejected_rows (
-    source varchar, file varchar, line bigint, "column" varchar, reason varchar, record json,
-    partition_month date, rejected_at timestamp, is_dated_in_month boolean
-);
-create table scores.mention_sentiment (
-    platform varchar, mention_id varchar, partition_month date, text_hash varchar,
-    label varchar, p_negative double, p_neutral double, p_positive double, score double,
-    model_version varchar, scored_at timestamp
-);
-"""
 
 # Per brand and month: 40 customer mentions a month, two of them answered by the brand.
 MENTIONS_SQL = """
@@ -79,10 +55,13 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def warehouse(settings: Settings) -> WarehouseResource:
     with duckdb.connect(settings.duckdb_path) as conn:
-        conn.execute(DDL)
+        ensure_tables(conn)
+        conn.execute("create schema marts")
         conn.execute(
-            "insert into raw.brands (brand, display_name, sector, currency) values "
-            "('bank_a', 'Bank A', 'banks', 'EUR'), ('bank_b', 'Bank B', 'banks', 'EUR')"
+            "insert into raw.brands (brand, display_name, sector, currency, _source_file, "
+            "_source_line, _loaded_at) values "
+            "('bank_a', 'Bank A', 'banks', 'EUR', 'brands.csv', 2, now()), "
+            "('bank_b', 'Bank B', 'banks', 'EUR', 'brands.csv', 3, now())"
         )
     return WarehouseResource(database=settings.duckdb_path)
 
@@ -144,6 +123,11 @@ def materialised(result: dg.ExecuteInProcessResult) -> set[str]:
     return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
 
 
+# Mart name -> grain, as `assets.dbt.mart_primary_keys` reads them from the dbt manifest.
+BRAND_MONTH = ("brand", "reporting_month")
+MART_GRAINS = {"fct_sentiment_monthly": BRAND_MONTH, "fct_nps_monthly": BRAND_MONTH}
+
+
 def test_checks_build_without_importing_great_expectations(settings):
     import subprocess
     import sys
@@ -154,15 +138,16 @@ def test_checks_build_without_importing_great_expectations(settings):
         "from warehouse.settings import Settings; "
         "s = Settings(home='h', duckdb_path='d', landing_dir='l', published_dir='p', "
         "state_dir='s', model_cache_dir='m'); "
-        "checks = build_asset_checks(monthly_partitions(s)); "
+        f"checks = build_asset_checks(monthly_partitions(s), {MART_GRAINS!r}); "
         "print(len(checks), 'great_expectations' in sys.modules, 'pandas' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["26", "False", "False"]
+    # 6 raw, 2 volume and 2 score checks, one per mart.
+    assert out.stdout.split() == [str(10 + len(MART_GRAINS)), "False", "False"]
 
 
 def test_every_boundary_asset_has_its_checks(settings):
-    checks = build_asset_checks(monthly_partitions(settings))
+    checks = build_asset_checks(monthly_partitions(settings), MART_GRAINS)
     keys = {key for c in checks for key in c.check_keys}
     for asset in (
         ["raw", "mentions"],
@@ -182,9 +167,9 @@ def test_every_boundary_asset_has_its_checks(settings):
     specs = {spec.key: spec for c in checks for spec in c.check_specs}
     assert all(s.blocking for k, s in specs.items() if k.name == GX_CHECK_NAME)
     assert not any(s.blocking for k, s in specs.items() if k.name == VOLUME_CHECK_NAME)
-    mart_keys = [dg.AssetKey(["marts", "fct_a_monthly"])]
-    assert [k for c in build_mart_checks(mart_keys) for k in c.check_keys] == [
-        dg.AssetCheckKey(mart_keys[0], GX_CHECK_NAME)
+    checks = build_mart_checks({"fct_a_monthly": BRAND_MONTH})
+    assert [k for c in checks for k in c.check_keys] == [
+        dg.AssetCheckKey(dg.AssetKey(["marts", "fct_a_monthly"]), GX_CHECK_NAME)
     ]
 
 
@@ -493,7 +478,13 @@ def test_mart_check_blocks_publishing(settings, warehouse, share_of_voice):
     result = dg.materialize(
         [
             stand_in_mart(share_of_voice),
-            *build_mart_checks(keys),
+            *build_mart_checks(
+                {
+                    "dim_brands": ("brand",),
+                    "dim_months": ("reporting_month",),
+                    "fct_sentiment_monthly": BRAND_MONTH,
+                }
+            ),
             downstream("publish", [list(k.path) for k in keys]),
         ],
         resources=resources(settings, warehouse),
@@ -519,6 +510,8 @@ def test_a_missing_table_fails_the_check_with_its_name(settings, warehouse):
     def complaints() -> None:
         """A test stand-in for a loader that wrote no table."""
 
+    # Every raw write creates every raw table: only a damaged warehouse lacks one.
+    sql(warehouse, "drop table raw.complaints")
     result = dg.materialize(
         [complaints, *only(build_raw_checks(partitions), ["raw", "complaints"])],
         partition_key="2010-03",
@@ -540,13 +533,14 @@ def test_reference_check_validates_the_whole_table(settings, warehouse, ticker):
         with warehouse.connect() as conn:
             conn.execute(
                 "update raw.brands set ticker = 'BNKA' where brand = 'bank_a';"
-                "insert into raw.brands (brand, display_name, sector, currency, ticker) "
-                "values ('bank_c', 'Bank C', 'banks', 'EUR', ?)",
+                "insert into raw.brands (brand, display_name, sector, currency, ticker, "
+                "_source_file, _source_line, _loaded_at) "
+                "values ('bank_c', 'Bank C', 'banks', 'EUR', ?, 'brands.csv', 4, now())",
                 [ticker],
             )
             conn.execute(
-                "insert into raw.rejected_rows (source, file, line, reason) "
-                "values ('brands', 'brands/brands.csv', 5, 'brand is missing')"
+                "insert into raw.rejected_rows (source, file, line, reason, rejected_at) "
+                "values ('brands', 'brands/brands.csv', 5, 'brand is missing', now())"
             )
 
     result = dg.materialize(

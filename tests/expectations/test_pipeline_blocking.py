@@ -23,6 +23,8 @@ from assets.serving import PUBLISH_KEY, REPORT_KEY
 from orchestration import commands
 from orchestration.definitions import build_definitions
 from orchestration.jobs import MARTS, PUBLISHED, RAW
+from warehouse import contract
+from warehouse.contract import ensure_tables
 from warehouse.settings import Settings
 
 MART_KEYS = {dg.AssetKey(["marts", "fct_sentiment_monthly"]), dg.AssetKey(["marts", "dim_brands"])}
@@ -33,20 +35,6 @@ tulpbank,Tulpbank,bank,NL,,EUR,,tulpbank
 ACCOUNTS = """brand,handle,platform,is_bot,promised_response_minutes,opening_hours,timezone
 hanzebank,Hanzebank,twitter,false,120,mon-fri 08:00-20:00,Europe/Amsterdam
 tulpbank,Tulpbank,twitter,false,60,,Europe/Amsterdam
-"""
-# The score tables as docs/warehouse-tables.md defines them, empty: dbt's sources need them.
-SCORE_TABLES = """
-create schema if not exists scores;
-create table scores.mention_sentiment (
-    platform varchar, mention_id varchar, partition_month date, text_hash varchar, label varchar,
-    p_negative double, p_neutral double, p_positive double, score double,
-    model_version varchar, scored_at timestamp
-);
-create table scores.nps_comment_sentiment (
-    response_id varchar, partition_month date, text_hash varchar, label varchar,
-    p_negative double, p_neutral double, p_positive double, score double,
-    model_version varchar, scored_at timestamp
-);
 """
 MENTIONS_HEADER = (
     "mention_id,platform,created_at,author_id,text,brand,in_reply_to_id,language,"
@@ -122,7 +110,8 @@ def run_raw_to_published(settings: Settings) -> dg.ExecuteInProcessResult:
     """
     defs = build_definitions(settings)
     with duckdb.connect(settings.duckdb_path) as conn:
-        conn.execute(SCORE_TABLES)
+        # Empty score tables, as production creates them: dbt's sources need them.
+        ensure_tables(conn, contract.SCORE_TABLES.values())
     return dg.materialize(
         [*defs.assets, *defs.asset_checks],
         selection=RAW | MARTS | PUBLISHED,

@@ -7,10 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.commands import choose_report_month
+from orchestration.commands import EVENT_TIMESTAMPS, choose_report_month
 from warehouse.settings import Settings
 
-COLUMNS = {"mentions": "created_at", "complaints": "received_at", "nps_responses": "answered_at"}
+COLUMNS = EVENT_TIMESTAMPS
 
 
 @pytest.fixture

@@ -10,25 +10,10 @@ import duckdb
 import pytest
 
 from assets.sentiment import build_sentiment_assets
+from warehouse.contract import RAW_TABLES, ensure_tables
 from warehouse.partitions import monthly_partitions
 from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings
-
-MENTIONS_DDL = """
-create schema if not exists raw;
-create table raw.mentions (
-    mention_id varchar not null, platform varchar not null, created_at timestamp not null,
-    author_id varchar not null, is_brand_account boolean not null, text varchar,
-    brand varchar, in_reply_to_id varchar, language varchar, author_followers bigint,
-    url varchar, deleted_at timestamp, extra json, partition_month date,
-    _source_file varchar, _source_line bigint, _loaded_at timestamp
-);
-create table raw.nps_responses (
-    response_id varchar not null, brand varchar not null, answered_at timestamp not null,
-    score integer not null, respondent_id varchar, comment varchar, wave varchar, extra json,
-    partition_month date, _source_file varchar, _source_line bigint, _loaded_at timestamp
-);
-"""
 
 MARCH = date(2024, 3, 1)
 APRIL = date(2024, 4, 1)
@@ -51,13 +36,19 @@ NPS = [
 ]
 
 
+LOADED_AT = datetime(2024, 5, 1, 6)
+
+
 def _fill(database: Path) -> None:
+    """The raw tables as the raw assets leave them (every raw table of the contract),
+    with the mentions and NPS responses above."""
     with duckdb.connect(str(database)) as conn:
-        conn.execute(MENTIONS_DDL)
-        for mention_id, is_brand, text, month in MENTIONS:
+        ensure_tables(conn, RAW_TABLES.values())
+        for line, (mention_id, is_brand, text, month) in enumerate(MENTIONS, start=2):
             conn.execute(
                 "insert into raw.mentions (mention_id, platform, created_at, author_id, "
-                "is_brand_account, text, partition_month) values (?, 'twitter', ?, ?, ?, ?, ?)",
+                "is_brand_account, text, partition_month, _source_file, _source_line, "
+                "_loaded_at) values (?, 'twitter', ?, ?, ?, ?, ?, 'mentions.csv', ?, ?)",
                 [
                     mention_id,
                     datetime(month.year, month.month, 10, 12),
@@ -65,13 +56,24 @@ def _fill(database: Path) -> None:
                     is_brand,
                     text,
                     month,
+                    line,
+                    LOADED_AT,
                 ],
             )
-        for response_id, score, comment, month in NPS:
+        for line, (response_id, score, comment, month) in enumerate(NPS, start=2):
             conn.execute(
                 "insert into raw.nps_responses (response_id, brand, answered_at, score, comment, "
-                "partition_month) values (?, 'klm', ?, ?, ?, ?)",
-                [response_id, datetime(month.year, month.month, 5), score, comment, month],
+                "partition_month, _source_file, _source_line, _loaded_at) "
+                "values (?, 'klm', ?, ?, ?, ?, 'nps.csv', ?, ?)",
+                [
+                    response_id,
+                    datetime(month.year, month.month, 5),
+                    score,
+                    comment,
+                    month,
+                    line,
+                    LOADED_AT,
+                ],
             )
 
 

@@ -1,11 +1,12 @@
 """Fixtures for the serving tests: a small warehouse whose marts the real dbt project builds.
 
-Raw tables follow docs/warehouse-tables.md (the DDL is the dbt tests' copy of that
-contract). Two sectors of three fictional brands, fourteen months, enough inbound
-mentions per brand-month to clear the low-volume threshold, brand replies with
-per-account delays, NPS answers driven by the month's sentiment, complaints on
-every traditional channel, daily prices for the two listed brands, one planted
-negative spike and one repeat complainer in the report month.
+Raw and scores tables are created as production creates them
+(`warehouse.contract.ensure_tables`). Two sectors of three fictional brands,
+fourteen months, enough inbound mentions per brand-month to clear the
+low-volume threshold, brand replies with per-account delays, NPS answers driven
+by the month's sentiment, complaints on every traditional channel, daily prices
+for the two listed brands, one planted negative spike and one repeat complainer
+in the report month.
 """
 
 import hashlib
@@ -22,11 +23,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from warehouse.contract import ensure_tables
 from warehouse.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
-RAW_DDL = REPO / "tests" / "dbt" / "warehouse_ddl.sql"
 
 FIRST_MONTH = date(2010, 1, 1)
 MONTHS = 14
@@ -257,7 +258,7 @@ def build_raw(database: Path) -> None:
         "scores.mention_sentiment": pd.DataFrame(scores),
     }
     with duckdb.connect(str(database)) as conn:
-        conn.execute(RAW_DDL.read_text())
+        ensure_tables(conn)
         for table, frame in tables.items():
             frame = frame.copy()
             if not table.startswith("scores."):
