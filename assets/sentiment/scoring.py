@@ -26,7 +26,7 @@ from models.sentiment.labels import LABELS
 from models.sentiment.text import normalise_text, text_hash
 from warehouse.contract import SCORE_TABLES, ensure_tables
 from warehouse.partitions import month_start
-from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
+from warehouse.resource import WAREHOUSE_POOL, WarehouseResource, table_exists
 from warehouse.settings import Settings
 
 if TYPE_CHECKING:
@@ -110,14 +110,6 @@ def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _table_exists(conn: "duckdb.DuckDBPyConnection", schema: str, table: str) -> bool:
-    found = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def _progress_logger(log: Callable[[str], None], month: str, batch_size: int) -> Callable:
     started = time.monotonic()
     state = {"batches": 0}
@@ -153,7 +145,7 @@ def score_month(
     label = month.strftime("%Y-%m")
     with warehouse.connect() as conn:
         _ensure_score_tables(conn)
-        if not _table_exists(conn, "raw", target.source_table):
+        if not table_exists(conn, "raw", target.source_table):
             log(f"{label}: raw.{target.source_table} does not exist yet; nothing to score")
             rows: list[tuple] = []
         else:
