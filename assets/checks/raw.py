@@ -32,7 +32,7 @@ class RawTable:
         return (*self.key, "_source_file", "_source_line")
 
 
-RAW_TABLES = (
+RAW_TABLES = tuple(
     RawTable(
         name,
         f"expectations.suites.raw_{name}",
