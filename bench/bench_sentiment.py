@@ -11,7 +11,7 @@ and prints messages per second and peak memory for
     the default model), and, for comparison, the same batched path in fp32.
 
 Each path runs in a fresh subprocess so its peak resident memory is its own, and the
-issue's target ((b) >= 150 messages/s and >= 5x (a)) is checked at the end. Timings vary
+issue's target ((b) >= 150 messages/s and >= 3x (a)) is checked at the end. Timings vary
 with machine load; nothing here asserts on them.
 """
 
@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_FILE = REPO.parent / "shared" / "data" / "twcs" / "twcs_random5000.csv"
 DEFAULT_MODEL = "webcare-e5-small-sentiment"
 TARGET_RATE = 150  # messages per second, batched path, 2 cores (issue: sentiment scoring)
-TARGET_SPEEDUP = 5.0  # batched vs naive
+TARGET_SPEEDUP = 3.0  # batched vs naive (restated in the sentiment v2 issue: 5x is beyond this CPU)
 
 
 def sample_tweets(count: int, path: Path = SAMPLE_FILE) -> list[str]:
