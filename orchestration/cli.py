@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_build_model(commands)
     _add_train_sentiment(commands)
     _add_eval_sentiment(commands)
+    _add_calibrate_sentiment(commands)
     return parser
 
 
@@ -193,9 +194,53 @@ def _add_eval_sentiment(commands: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(handler=_sentiment("evaluate"), check=_one_input)
 
 
+def _add_calibrate_sentiment(commands: argparse._SubParsersAction) -> None:
+    calibrate = commands.add_parser(
+        "calibrate-sentiment",
+        help="measure the model's errors on a labelled sample, for the adjusted shares",
+        description="Score a labelled CSV (columns text,label[,language]) with the home's "
+        "sentiment model, as the scoring asset does, and write its confusion rates per "
+        "language. The next run corrects the marts' class shares with them "
+        "(share_*_adjusted). --heldout measures on the model card's held-out split instead.",
+    )
+    calibrate.add_argument("file", type=Path, nargs="?", help="labelled CSV of your domain")
+    calibrate.add_argument(
+        "--heldout", action="store_true", help="measure on the held-out split instead"
+    )
+    calibrate.add_argument(
+        "--data-dir", type=Path, default=None, help="labelled folder for --heldout"
+    )
+    calibrate.add_argument("--home", help=HOME_HELP)
+    calibrate.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="where to write it (default: the home's sentiment_calibration_file; with "
+        "--heldout, the default model's shipped calibration)",
+    )
+    calibrate.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    calibrate.set_defaults(handler=_calibrate, check=_one_input)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from models.sentiment import commands
+    from models.sentiment.build import CALIBRATION_FILE
+
+    settings = Settings.from_env(args.home)
+    args.model = settings.sentiment_model
+    args.label_map = settings.sentiment_label_map
+    args.quantize = settings.sentiment_int8
+    args.cache_dir = Path(settings.model_cache_dir)
+    if args.output is None:
+        args.output = (
+            CALIBRATION_FILE if args.heldout else Path(settings.sentiment_calibration_file)
+        )
+    return commands.calibrate(args)
+
+
 def _one_input(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if (args.file is None) == (not args.heldout):
-        parser.error("eval-sentiment: give either FILE or --heldout")
+        parser.error(f"{args.command}: give either FILE or --heldout")
 
 
 def _run(args: argparse.Namespace) -> int:

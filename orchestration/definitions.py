@@ -21,7 +21,7 @@ from assets.dbt import (
     pseudonymised_mart_columns,
 )
 from assets.raw import build_raw_assets
-from assets.sentiment import build_sentiment_assets
+from assets.sentiment import build_calibration_asset, build_sentiment_assets
 from assets.serving import build_serving_assets
 from orchestration.console import console_logger
 from orchestration.jobs import build_jobs
@@ -44,6 +44,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets = [
             *build_raw_assets(partitions),
             *build_sentiment_assets(partitions),
+            build_calibration_asset(),
             build_dbt_assets(project),
             *build_serving_assets(partitions, marts, pseudonymised_mart_columns(project)),
         ]

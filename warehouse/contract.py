@@ -609,6 +609,63 @@ _SCORES = (
         ),
         primary_key=("text_hash", "model_version"),
     ),
+    Table(
+        "scores",
+        "sentiment_calibration",
+        "The confusion rates of each model on labelled data, per language and pooled ('*'), "
+        "with the inverse that corrects the marts' class shares (asset "
+        "`scores/sentiment_calibration`, replaced whole; models/sentiment/calibration.py).",
+        (
+            Column(
+                "calibration_id",
+                "VARCHAR",
+                nullable=False,
+                description="Which labelled sample, for which model (shown in the marts).",
+            ),
+            Column(
+                "model_version",
+                "VARCHAR",
+                nullable=False,
+                description="The model the rates were measured for; scores of other versions "
+                "are not corrected with them.",
+            ),
+            Column(
+                "language",
+                "VARCHAR",
+                nullable=False,
+                description="ISO 639-1 code, or '*' for the rates pooled over all languages.",
+            ),
+            Column("true_label", "VARCHAR", nullable=False, description="The labelled class."),
+            Column("predicted_label", "VARCHAR", nullable=False, description="The model's class."),
+            Column(
+                "labelled_count",
+                "BIGINT",
+                nullable=False,
+                description="Labelled examples of true_label the model called predicted_label.",
+            ),
+            Column(
+                "confusion_rate",
+                "DOUBLE",
+                nullable=False,
+                description="P(predicted_label | true_label) in the sample.",
+            ),
+            Column(
+                "inverse_coefficient",
+                "DOUBLE",
+                nullable=False,
+                description="Entry [true_label, predicted_label] of the inverse of the transposed "
+                "rates: a true share is the sum over predicted labels of this times the "
+                "predicted share.",
+            ),
+            Column(
+                "loaded_at",
+                "TIMESTAMP",
+                nullable=False,
+                description="When the asset wrote the row (UTC).",
+            ),
+        ),
+        primary_key=("model_version", "language", "true_label", "predicted_label"),
+    ),
 )
 
 RAW_TABLES: dict[str, Table] = {table.name: table for table in _RAW}

@@ -107,6 +107,11 @@ class Settings(dg.ConfigurableResource):
         "check another model with `webcare eval-sentiment --int8` before turning it on.",
     )
     model_cache_dir: str = Field(description="Where the default model is built and cached.")
+    sentiment_calibration_file: str = Field(
+        description="The home's own sentiment calibration, written by `webcare "
+        "calibrate-sentiment FILE` from a labelled sample of its domain; the marts' adjusted "
+        "shares use it for the model it was measured with, else the model's shipped one.",
+    )
     scoring_batch_size: int = Field(
         default=DEFAULT_BATCH_SIZE, description="Texts per inference batch."
     )
@@ -133,6 +138,7 @@ class Settings(dg.ConfigurableResource):
             "landing_dir": str(root / "landing"),
             "published_dir": str(root / "published"),
             "state_dir": str(root / "state"),
+            "sentiment_calibration_file": str(root / "sentiment_calibration.json"),
             **environment,
             "home": str(root),
             "model_cache_dir": str(cache),
@@ -233,6 +239,7 @@ _DERIVED_DEFAULTS = {
     "published_dir": "`<home>/published`",
     "state_dir": "`<home>/state`",
     "model_cache_dir": f"`./{DEFAULT_MODEL_CACHE}`",
+    "sentiment_calibration_file": "`<home>/sentiment_calibration.json`",
 }
 
 

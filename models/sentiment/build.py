@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from transformers import XLMRobertaForSequenceClassification
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / f"{DEFAULT_MODEL_NAME}.safetensors"
+# The default model's confusion rates on the model card's held-out split, measured in
+# the scoring asset's path (`webcare calibrate-sentiment --heldout`); versioned with it.
+CALIBRATION_FILE = WEIGHTS_FILE.with_name(f"{DEFAULT_MODEL_NAME}.calibration.json")
 BUILD_MARKER = "webcare-build.json"
 # Inference truncation; training uses a shorter limit (see TrainConfig.max_length).
 INFERENCE_MAX_LENGTH = 128

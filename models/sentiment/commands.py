@@ -142,3 +142,55 @@ def evaluate(args: Namespace) -> int:
         print(f"model {model.version}, {len(data)} texts in {elapsed:.1f} s")
         print(format_report(report))
     return 0
+
+
+def calibrate(args: Namespace) -> int:
+    """``webcare calibrate-sentiment``: the model's confusion rates on a labelled sample.
+
+    Scores the sample with the model exactly as the scoring asset does (same spec, label
+    map and precision), counts per language how each true class was predicted, and writes
+    the calibration the marts correct class shares with.
+    """
+    from models.sentiment.calibration import (
+        ALL,
+        CalibrationError,
+        measure,
+        require_every_class,
+        sample_name,
+    )
+    from models.sentiment.inference import SentimentModel
+
+    try:
+        if args.heldout:
+            data = split(read_labelled_dir(args.data_dir or default_data_dir()))[1]
+            name = "heldout"
+        else:
+            data = read_labelled_csv(args.file)
+            name = sample_name(args.file)
+        require_every_class(name, data.labels)
+        model = SentimentModel.load(
+            args.model, args.cache_dir, args.label_map or None, quantize=args.quantize
+        )
+        predicted = model.predict(data.texts, batch_size=args.batch_size).argmax(axis=1)
+        calibration = measure(model.version, name, data.labels, predicted, data.languages)
+    except (LabelledDataError, ModelWeightsError, ConversionError, CalibrationError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(calibration.to_json() + "\n", encoding="utf-8")
+    print(f"calibration {calibration.calibration_id}: {len(data)} labelled texts")
+    for language in calibration.languages():
+        counts = calibration.counts[language] if language != ALL else calibration.pooled_counts()
+        accuracy = counts.trace() / counts.sum()
+        rates = calibration.rates(language)
+        recalls = ", ".join(
+            f"{label} {rates[i, i]:.2f}" for i, label in enumerate(("neg", "neu", "pos"))
+        )
+        print(
+            f"  {language:<4} n={int(counts.sum()):>5}  accuracy {accuracy:.3f}  recall {recalls}"
+        )
+    skipped = sorted(set(calibration.counts) - set(calibration.languages()))
+    if skipped:
+        print(f"  too few examples of a class, pooled rates used: {', '.join(skipped)}")
+    print(f"written to {args.output}")
+    return 0
