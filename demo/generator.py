@@ -23,6 +23,10 @@ REFERENCE = ("brands", "webcare_accounts")
 BRANDS_FILE = "brands/demo/brands.csv"
 ACCOUNTS_FILE = "webcare_accounts/demo/webcare_accounts.yaml"
 TRUTH_VERSION = 1
+# Beside truth.json: inbound messages with their planted labels, for calibration.
+LABELLED_SAMPLE_FILE = "labelled_sample.csv"
+LABELLED_SAMPLE_SIZE = 600
+LABEL_NAMES = {cat.NEGATIVE: "negative", cat.NEUTRAL: "neutral", cat.POSITIVE: "positive"}
 
 
 class DemoDataError(ValueError):
@@ -93,6 +97,25 @@ def accounts_yaml(world: World) -> bytes:
         item["bio"] = a.bio
         items.append(item)
     return yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+
+
+def labelled_sample(world: World, mention_frame: pl.DataFrame) -> bytes:
+    """A random sample of inbound messages with their planted labels, as CSV.
+
+    What an analyst would label by hand to calibrate the sentiment model on their own
+    domain (`webcare calibrate-sentiment`): text, label, language.
+    """
+    inbound = mention_frame.filter(
+        ~pl.col("_is_brand") & (pl.col("text").fill_null("").str.strip_chars() != "")
+    )
+    size = min(LABELLED_SAMPLE_SIZE, inbound.height)
+    rows = np.sort(world.streams["sample"].choice(inbound.height, size=size, replace=False))
+    sample = inbound[rows].select(
+        "text",
+        pl.col("_label").replace_strict(LABEL_NAMES, return_dtype=pl.String).alias("label"),
+        "language",
+    )
+    return sample.write_csv().encode("utf-8")
 
 
 def generate(
@@ -256,6 +279,10 @@ def generate(
     )
     if not (truth_path.is_file() and truth_path.read_bytes() == data):
         truth_path.write_bytes(data)
+    sample_path = truth_path.parent / LABELLED_SAMPLE_FILE
+    sample = labelled_sample(world, mention_frame)
+    if not (sample_path.is_file() and sample_path.read_bytes() == sample):
+        sample_path.write_bytes(sample)
     # Hand back exactly what truth.json holds (plain JSON types, no numpy scalars).
     return json.loads(data)
 

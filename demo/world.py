@@ -168,7 +168,18 @@ class World:
     @classmethod
     def create(cls, seed: int, size_name: str, size: Size, months: list[str], tz: str) -> World:
         """Seed the random streams (one per subsystem, so one change does not shift the others)."""
-        names = ("people", "mentions", "threads", "complaints", "nps", "stock", "landing", "text")
+        # New streams go last: a child's seed depends on its position only.
+        names = (
+            "people",
+            "mentions",
+            "threads",
+            "complaints",
+            "nps",
+            "stock",
+            "landing",
+            "text",
+            "sample",
+        )
         children = np.random.SeedSequence(seed).spawn(len(names))
         streams = {n: np.random.default_rng(s) for n, s in zip(names, children, strict=True)}
         text_seed = int(streams.pop("text").integers(0, 2**63 - 1))

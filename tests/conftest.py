@@ -59,16 +59,19 @@ def make_unreadable(monkeypatch):
 
 @pytest.fixture(scope="session")
 def run_demo(model_cache_dir):
-    """`run_demo(home, size=..., months=...)`: land the demo (seed 7) in `home`, run
-    `webcare run` on it with the shared model cache, and return `home`."""
+    """`run_demo(home, size=..., months=...)`: land the demo (seed 7) in `home`, calibrate
+    the sentiment model on its labelled sample and run `webcare run` on it with the
+    shared model cache, as `make run` does; return `home`."""
     from demo import generate
-    from orchestration import commands
+    from orchestration import cli, commands
 
     def run(home: Path, **options) -> Path:
         generate(home / "landing", home / "truth.json", seed=7, **options)
         previous = os.environ.get("WEBCARE_MODEL_CACHE_DIR")
         os.environ["WEBCARE_MODEL_CACHE_DIR"] = str(model_cache_dir)
         try:
+            sample = str(home / "labelled_sample.csv")
+            assert cli.main(["calibrate-sentiment", "--home", str(home), sample]) == 0
             status = commands.run(home=str(home))
         finally:
             if previous is None:

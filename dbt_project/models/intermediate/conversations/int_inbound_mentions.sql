@@ -23,6 +23,8 @@ final as (
         deleted_at,
         sentiment_label,
         sentiment_score,
+        sentiment_model_version,
+        language_code,
         coalesce(sentiment_label = 'negative', false) as is_negative,
         coalesce(sentiment_label = 'positive', false) as is_positive
     from mentions

@@ -20,7 +20,8 @@ scores as (
     select
         mention_key,
         sentiment_label,
-        sentiment_score
+        sentiment_score,
+        model_version as sentiment_model_version
     from {{ ref('stg_scores__mention_sentiment') }}
 ),
 
@@ -70,7 +71,9 @@ final as (
         authored.mention_text,
         authored.deleted_at,
         scores.sentiment_label,
-        scores.sentiment_score
+        scores.sentiment_score,
+        scores.sentiment_model_version,
+        authored.language_code
     from authored
     left join authored as parents
         on authored.in_reply_to_key = parents.mention_key

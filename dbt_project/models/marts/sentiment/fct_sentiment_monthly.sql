@@ -47,6 +47,10 @@ filled as (
         on spine.brand = brand_counts.brand and spine.reporting_month = brand_counts.reporting_month
 ),
 
+prevalence as (
+    select * from {{ ref('int_sentiment_prevalence') }}
+),
+
 sector_totals as (
     select
         sector,
@@ -78,10 +82,24 @@ final as (
         sector_totals.sector_mentions,
         {{ safe_divide('filled.mentions', 'sector_totals.sector_mentions') }} as share_of_voice,
         {{ safe_divide('filled.negative', 'sector_totals.sector_negative') }} as negative_share_of_voice,
-        filled.mentions < {{ var('min_mentions_for_kpi') }} as is_low_volume
+        filled.mentions < {{ var('min_mentions_for_kpi') }} as is_low_volume,
+        prevalence.share_negative_adjusted,
+        prevalence.share_neutral_adjusted,
+        prevalence.share_positive_adjusted,
+        prevalence.share_negative_adjusted_lower_95,
+        prevalence.share_negative_adjusted_upper_95,
+        prevalence.share_neutral_adjusted_lower_95,
+        prevalence.share_neutral_adjusted_upper_95,
+        prevalence.share_positive_adjusted_lower_95,
+        prevalence.share_positive_adjusted_upper_95,
+        {{ net_sentiment('prevalence.share_positive_adjusted', 'prevalence.share_negative_adjusted', '1') }} as net_sentiment_adjusted,
+        prevalence.calibrated_messages,
+        prevalence.calibration_id as sentiment_calibration
     from filled
     inner join sector_totals
         on filled.sector = sector_totals.sector and filled.reporting_month = sector_totals.reporting_month
+    left join prevalence
+        on filled.brand = prevalence.brand and filled.reporting_month = prevalence.reporting_month
 )
 
 select * from final

@@ -1,0 +1,181 @@
+{#
+    Adjusted classify-and-count (dbt_project/README.md, "Adjusted sentiment shares";
+    models/sentiment/calibration.py does the same in numpy): per brand-month, the
+    estimated true shares of negative, neutral and positive inbound messages behind
+    the model's labels, with 95% intervals.
+
+    Per language with rates of its own (else the pooled '*' rates of the model's
+    calibration) and n scored messages with predicted shares q:
+        p_i   = sum_j a_ij q_j               (a = inverse of the transposed confusion rates)
+        var_i = (sum_j a_ij^2 q_j - p_i^2) / n
+    Languages are weighted by their messages (p = sum n_l p_l / N, var = sum n_l^2
+    var_l / N^2); the point estimate is clipped to [0, 1] and divided by its sum;
+    the interval is it +- 1.96 standard errors, clipped to [0, 1]. Messages scored by
+    a model without a calibration are left out; a brand-month with none has no row.
+#}
+with inbound as (
+    select
+        brand,
+        reporting_month,
+        sentiment_label,
+        sentiment_model_version,
+        {{ dbt.split_part('lower(language_code)', "'-'", 1) }} as language_code
+    from {{ ref('int_inbound_mentions') }}
+    where sentiment_label is not null
+),
+
+calibration as (
+    select * from {{ ref('stg_scores__sentiment_calibration') }}
+),
+
+calibrated_languages as (
+    select distinct
+        model_version,
+        language_code,
+        calibration_id
+    from calibration
+),
+
+-- Each message with the rates it is corrected with: its language's, else the pooled.
+routed as (
+    select
+        inbound.brand,
+        inbound.reporting_month,
+        inbound.sentiment_label,
+        inbound.sentiment_model_version as model_version,
+        coalesce(own.language_code, pooled.language_code) as calibration_language,
+        pooled.calibration_id
+    from inbound
+    inner join calibrated_languages as pooled
+        on inbound.sentiment_model_version = pooled.model_version and pooled.language_code = '*'
+    left join calibrated_languages as own
+        on
+            inbound.sentiment_model_version = own.model_version
+            and inbound.language_code = own.language_code
+            and own.language_code <> '*'
+),
+
+language_counts as (
+    select
+        brand,
+        reporting_month,
+        model_version,
+        calibration_language,
+        min(calibration_id) as calibration_id,
+        count(*) as scored,
+        {{ safe_divide(count_if("sentiment_label = 'negative'"), 'count(*)') }} as q_negative,
+        {{ safe_divide(count_if("sentiment_label = 'neutral'"), 'count(*)') }} as q_neutral,
+        {{ safe_divide(count_if("sentiment_label = 'positive'"), 'count(*)') }} as q_positive
+    from routed
+    group by
+        brand,
+        reporting_month,
+        model_version,
+        calibration_language
+),
+
+inverse as (
+    select
+        model_version,
+        language_code,
+        true_label,
+        sum(case when predicted_label = 'negative' then inverse_coefficient end) as a_negative,
+        sum(case when predicted_label = 'neutral' then inverse_coefficient end) as a_neutral,
+        sum(case when predicted_label = 'positive' then inverse_coefficient end) as a_positive
+    from calibration
+    group by
+        model_version,
+        language_code,
+        true_label
+),
+
+-- Per language group and true class: the estimate and its sampling variance.
+class_estimates as (
+    select
+        language_counts.brand,
+        language_counts.reporting_month,
+        language_counts.calibration_id,
+        language_counts.scored,
+        inverse.true_label,
+        inverse.a_negative * language_counts.q_negative
+        + inverse.a_neutral * language_counts.q_neutral
+        + inverse.a_positive * language_counts.q_positive as class_share,
+        inverse.a_negative * inverse.a_negative * language_counts.q_negative
+        + inverse.a_neutral * inverse.a_neutral * language_counts.q_neutral
+        + inverse.a_positive * inverse.a_positive * language_counts.q_positive as second_moment
+    from language_counts
+    inner join inverse
+        on
+            language_counts.model_version = inverse.model_version
+            and language_counts.calibration_language = inverse.language_code
+),
+
+weighted as (
+    select
+        brand,
+        reporting_month,
+        min(calibration_id) as calibration_id,
+        true_label,
+        sum(scored) as total_scored,
+        sum(scored * class_share) / sum(scored) as weighted_share,
+        -- sum n_l^2 var_l / N^2 with var_l = (second moment - class share^2) / n_l
+        sum(scored * (second_moment - class_share * class_share)) / (sum(scored) * sum(scored)) as weighted_variance
+    from class_estimates
+    group by
+        brand,
+        reporting_month,
+        true_label
+),
+
+pivoted as (
+    select
+        brand,
+        reporting_month,
+        min(calibration_id) as calibration_id,
+        max(total_scored) as calibrated_messages,
+        sum(case when true_label = 'negative' then greatest(0.0, least(1.0, weighted_share)) end) as negative,
+        sum(case when true_label = 'neutral' then greatest(0.0, least(1.0, weighted_share)) end) as neutral,
+        sum(case when true_label = 'positive' then greatest(0.0, least(1.0, weighted_share)) end) as positive,
+        sum(case when true_label = 'negative' then weighted_variance end) as negative_variance,
+        sum(case when true_label = 'neutral' then weighted_variance end) as neutral_variance,
+        sum(case when true_label = 'positive' then weighted_variance end) as positive_variance
+    from weighted
+    group by
+        brand,
+        reporting_month
+),
+
+normalised as (
+    select
+        brand,
+        reporting_month,
+        calibration_id,
+        calibrated_messages,
+        {{ safe_divide('negative', 'negative + neutral + positive') }} as share_negative_adjusted,
+        {{ safe_divide('neutral', 'negative + neutral + positive') }} as share_neutral_adjusted,
+        {{ safe_divide('positive', 'negative + neutral + positive') }} as share_positive_adjusted,
+        1.96 * sqrt(greatest(negative_variance, 0.0)) as negative_margin,
+        1.96 * sqrt(greatest(neutral_variance, 0.0)) as neutral_margin,
+        1.96 * sqrt(greatest(positive_variance, 0.0)) as positive_margin
+    from pivoted
+),
+
+final as (
+    select
+        brand,
+        reporting_month,
+        calibration_id,
+        calibrated_messages,
+        share_negative_adjusted,
+        share_neutral_adjusted,
+        share_positive_adjusted,
+        greatest(0.0, share_negative_adjusted - negative_margin) as share_negative_adjusted_lower_95,
+        least(1.0, share_negative_adjusted + negative_margin) as share_negative_adjusted_upper_95,
+        greatest(0.0, share_neutral_adjusted - neutral_margin) as share_neutral_adjusted_lower_95,
+        least(1.0, share_neutral_adjusted + neutral_margin) as share_neutral_adjusted_upper_95,
+        greatest(0.0, share_positive_adjusted - positive_margin) as share_positive_adjusted_lower_95,
+        least(1.0, share_positive_adjusted + positive_margin) as share_positive_adjusted_upper_95
+    from normalised
+)
+
+select * from final
