@@ -6,7 +6,9 @@ fourteen months, enough inbound mentions per brand-month to clear the
 low-volume threshold, brand replies with per-account delays, NPS answers driven
 by the month's sentiment, complaints on every traditional channel, daily prices
 for the two listed brands, one planted negative spike and one repeat complainer
-in the report month.
+in the report month. The sentiment scores come from model ``fixture``, which has
+an identity calibration (adjusted shares = raw shares), except in the first month,
+scored by ``fixture-uncalibrated`` without one (no adjusted shares).
 """
 
 import hashlib
@@ -34,6 +36,9 @@ MONTHS = 14
 REPORT_MONTH = "2011-02"
 SPIKE_BRAND, SPIKE_DAY = "tel_two", date(2011, 2, 14)
 REPEAT_BRAND = "bank_south"
+MODEL_VERSION, UNCALIBRATED_MODEL_VERSION = "fixture", "fixture-uncalibrated"
+CALIBRATION_ID = "fixture_sample.csv@0123456789ab for fixture"
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,9 @@ def build_raw(database: Path) -> None:
                 "p_neutral": p_neutral,
                 "p_positive": p_positive,
                 "score": p_positive - p_negative,
-                "model_version": "fixture",
+                "model_version": (
+                    UNCALIBRATED_MODEL_VERSION if month == FIRST_MONTH else MODEL_VERSION
+                ),
                 "scored_at": loaded_at,
             }
         )
@@ -247,6 +254,25 @@ def build_raw(database: Path) -> None:
             for weekday in range(1, 6)
         ]
     )
+    # An identity calibration (the model never errs on its labelled sample), pooled over
+    # languages: its inverse leaves the shares as they are (as `Calibration.rows()` writes).
+    calibration = pd.DataFrame(
+        [
+            {
+                "calibration_id": CALIBRATION_ID,
+                "model_version": MODEL_VERSION,
+                "language": "*",
+                "true_label": true,
+                "predicted_label": predicted,
+                "labelled_count": 100 if true == predicted else 0,
+                "confusion_rate": 1.0 if true == predicted else 0.0,
+                "inverse_coefficient": 1.0 if true == predicted else 0.0,
+                "loaded_at": loaded_at,
+            }
+            for true in SENTIMENT_LABELS
+            for predicted in SENTIMENT_LABELS
+        ]
+    )
     tables = {
         "raw.mentions": pd.DataFrame(mentions),
         "raw.complaints": pd.DataFrame(complaints),
@@ -256,6 +282,7 @@ def build_raw(database: Path) -> None:
         "raw.webcare_accounts": accounts,
         "raw.webcare_account_opening_hours": opening_hours,
         "scores.mention_sentiment": pd.DataFrame(scores),
+        "scores.sentiment_calibration": calibration,
     }
     with duckdb.connect(str(database)) as conn:
         ensure_tables(conn)
@@ -331,6 +358,7 @@ class WarehouseFacts:
     spike_brand: str
     spike_day: date
     repeat_brand: str
+    calibration_id: str
     marts: tuple[str, ...]
 
 
@@ -348,6 +376,7 @@ def dbt_warehouse(tmp_path_factory: pytest.TempPathFactory) -> WarehouseFacts:
         spike_brand=SPIKE_BRAND,
         spike_day=SPIKE_DAY,
         repeat_brand=REPEAT_BRAND,
+        calibration_id=CALIBRATION_ID,
         marts=tuple(mart_names(database)),
     )
 

@@ -25,6 +25,7 @@ from warehouse.settings import Settings
 SECTION_IDS = [
     "sentiment-trend",
     "sentiment-share",
+    "sentiment-adjusted",
     "response",
     "complaints",
     "nps",
@@ -178,6 +179,26 @@ def test_report_has_one_chart_per_section_with_the_months_data(
         assert f"{net:+.2f}" in text["sentiment-trend"], name
         assert f"n = {mentions:,}" in text["sentiment-share"], name
     assert "Feb 11" in text["sentiment-trend"]
+    # The fixture's identity calibration leaves the shares as the model labelled them.
+    adjusted = month_rows(
+        home_settings,
+        "select share_negative, share_negative_adjusted, share_negative_adjusted_lower_95, "
+        "share_negative_adjusted_upper_95, share_positive_adjusted, calibrated_messages, "
+        "mentions, sentiment_calibration from marts.fct_sentiment_monthly "
+        "where reporting_month = ?",
+        month,
+    )
+    assert len(adjusted) == 6
+    for raw, negative, lower, upper, positive, calibrated, mentions, calibration in adjusted:
+        assert negative == pytest.approx(raw) and lower < negative < upper
+        assert calibrated == mentions and calibration == dbt_warehouse.calibration_id
+        assert f"{negative:.0%} ({lower:.0%}–{upper:.0%})" in text["sentiment-adjusted"]
+        assert f"{positive:.0%} (" in text["sentiment-adjusted"]
+        assert f"n = {int(calibrated):,}" in text["sentiment-adjusted"]
+    caption = text["sentiment-adjusted"]
+    assert f"Calibration used: {dbt_warehouse.calibration_id}." in caption
+    assert "labelled by hand" in caption and "sampling of this month's messages only" in caption
+    assert "no calibration" not in caption.lower()
     for (sla,) in month_rows(
         home_settings,
         "select sla_attainment from marts.fct_webcare_response_monthly where reporting_month = ?",
@@ -246,6 +267,13 @@ def test_sections_without_data_say_so(home_settings: Settings, dbt_warehouse) ->
     assert (stock["figures"], stock["svgs"]) == (0, 0)
     assert "No listed brand has share prices" in stock["empty"]
     assert first.sections["nps"]["svgs"] == 1
+    # Its scores come from a model without a calibration: raw shares, no adjusted ones.
+    assert first.sections["sentiment-share"]["svgs"] == 1
+    adjusted = first.sections["sentiment-adjusted"]
+    assert (adjusted["figures"], adjusted["svgs"]) == (0, 0)
+    assert adjusted["empty"].startswith("No calibration of the sentiment model applies")
+    assert "January 2010" in adjusted["empty"]
+    assert "webcare calibrate-sentiment FILE" in adjusted["empty"]
 
     # A month before any data: every section explains itself instead of failing
     # (`write_report` refuses such a month; the page itself must still hold up).
@@ -259,6 +287,34 @@ def test_sections_without_data_say_so(home_settings: Settings, dbt_warehouse) ->
         assert section["svgs"] == 0, section_id
         assert section["empty"].startswith("No "), section_id
         assert "2009" in section["empty"], section_id
+
+
+def test_adjusted_shares_of_brands_without_a_calibration_are_left_out(
+    published_report: tuple[Settings, Path], dbt_warehouse
+) -> None:
+    """A brand whose scores no calibration covers shows its raw shares only, and says so."""
+    from assets.serving.report.sections import section_sentiment_adjusted
+
+    settings, _ = published_report
+    with open_snapshot(settings) as snapshot:
+        data = read_report_data(snapshot, date.fromisoformat(f"{dbt_warehouse.report_month}-01"))
+    sentiment = data.frame("sentiment").copy()
+    adjusted = [c for c in sentiment.columns if "adjusted" in c or c == "calibrated_messages"]
+    sentiment.loc[sentiment["brand"] == dbt_warehouse.repeat_brand, adjusted] = np.nan
+    sentiment.loc[sentiment["brand"] == dbt_warehouse.repeat_brand, "sentiment_calibration"] = None
+    data.frames["sentiment"] = sentiment
+
+    section = section_sentiment_adjusted(data)
+    assert section.svg is not None and section.empty is None
+    assert "No calibration applies to Zuiderbank: raw share only." in section.caption
+    assert f"Calibration used: {dbt_warehouse.calibration_id}." in section.caption
+    assert section.svg.count(">no calibration<") == 3
+
+    # No brand calibrated: one sentence saying how to get a calibration, no chart.
+    sentiment["share_negative_adjusted"] = np.nan
+    section = section_sentiment_adjusted(data)
+    assert section.svg is None
+    assert section.empty is not None and "webcare calibrate-sentiment FILE" in section.empty
 
 
 def test_report_reads_the_publication_not_the_live_warehouse(

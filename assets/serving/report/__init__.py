@@ -141,7 +141,8 @@ def build_report_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefi
         """The month at a glance for webcare managers: ``published/report/<YYYY-MM>.html``.
 
         Per sector and brand: net sentiment and share of voice against competitors,
-        sentiment shares, first response and SLA attainment against each account's
+        sentiment shares (raw, and corrected for the model's known errors with their
+        95% intervals), first response and SLA attainment against each account's
         promise, complaints by channel, NPS with its margin of error, sentiment vs NPS
         and vs share price, ROI proxies with their assumptions, spike alerts and
         repeat complainers. Self-contained (inline SVG and CSS): opens offline.

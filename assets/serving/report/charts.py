@@ -25,6 +25,9 @@ MAX_LINES_PER_SECTOR = 8
 
 # Sentiment colours read as such in every chart; brands get stable colours.
 NEGATIVE, NEUTRAL, POSITIVE = "#c0392b", "#b8bec6", "#2e8b57"
+# Points and error bars need a darker neutral than the stacked bars; raw shares are outlined.
+ADJUSTED_CLASSES = (("negative", NEGATIVE), ("neutral", "#6b7682"), ("positive", POSITIVE))
+RAW = "#27313b"
 ACCENT = "#1f4e79"
 BRAND_COLOURS = (
     "#1f77b4",
@@ -257,6 +260,86 @@ def sentiment_share_chart(frame: "pd.DataFrame") -> str:
         ax.legend(loc="lower center", bbox_to_anchor=(0.45, 1.0), ncols=3)
 
     return render_svg("sentiment-share", (11, 0.36 * len(frame) + 1.1), draw)
+
+
+def sentiment_adjusted_chart(frame: "pd.DataFrame") -> str:
+    """Per row of `frame` and class: the raw share and the adjusted share with its 95% interval.
+
+    One panel per class (negative, neutral, positive) sharing the brands' rows; a hollow
+    diamond is the raw share (the model's labels), a dot with error bar the adjusted
+    share. A row without adjusted shares shows its raw share only, marked as such.
+    """
+    from matplotlib.lines import Line2D
+
+    def column(name: str) -> list[float]:
+        return [float("nan") if missing(v) else float(v) for v in frame[name]]
+
+    def draw(figure: "Figure") -> None:
+        axes = figure.subplots(1, 3, sharey=True, sharex=True)
+        y = list(range(len(frame)))
+        ends: list[float] = []
+        for ax, (name, colour) in zip(axes, ADJUSTED_CLASSES, strict=True):
+            raw = column(f"share_{name}")
+            adjusted = column(f"share_{name}_adjusted")
+            lower = column(f"share_{name}_adjusted_lower_95")
+            upper = column(f"share_{name}_adjusted_upper_95")
+            # Outlined on top of the adjusted dot, so both show where they coincide.
+            ax.scatter(
+                raw, y, marker="D", s=30, facecolor="none", edgecolor=RAW, linewidths=1.2, zorder=5
+            )
+            for i in y:
+                if missing(adjusted[i]):
+                    end, text = raw[i], "no calibration"
+                else:
+                    low = lower[i] if not missing(lower[i]) else adjusted[i]
+                    high = upper[i] if not missing(upper[i]) else adjusted[i]
+                    ax.errorbar(
+                        adjusted[i],
+                        i,
+                        xerr=[[adjusted[i] - low], [high - adjusted[i]]],
+                        fmt="o",
+                        ms=6,
+                        capsize=3,
+                        color=colour,
+                        lw=1.5,
+                        zorder=4,
+                    )
+                    end = max(high, raw[i]) if not missing(raw[i]) else high
+                    text = f"{pct(adjusted[i])} ({pct(low)}–{pct(high)}) · raw {pct(raw[i])}"
+                ends.append(0.0 if missing(end) else end)
+                ax.annotate(
+                    text,
+                    xy=(ends[-1], i),
+                    xytext=(6, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=8,
+                    color="#27313b",
+                )
+            ax.set_title(f"{name} share", loc="left", color=colour)
+            ax.grid(axis="y", visible=False)
+        # One scale for the three classes, with room for the labels right of the bars.
+        largest = min(max([*ends, 0.05]), 1.0)
+        axes[0].set_xlim(0, largest * 1.9 + 0.1)
+        axes[0].set_xticks([t for t in axes[0].get_xticks() if 0 <= t <= 1])
+        axes[0].xaxis.set_major_formatter(_percent_formatter())
+        labels = []
+        for row in frame.itertuples():
+            label = _brand_label(row)
+            if not missing(row.calibrated_messages):
+                label += f" · n = {count(row.calibrated_messages)}"
+            labels.append(label)
+        axes[0].set_yticks(y, labels)
+        axes[0].set_ylim(-0.6, len(frame) - 0.4)
+        handles = [
+            Line2D(
+                [], [], marker="D", ls="", mfc="none", mec=RAW, mew=1.2, label="raw: model's labels"
+            ),
+            Line2D([], [], marker="o", color=RAW, lw=1.5, label="adjusted, with its 95% interval"),
+        ]
+        figure.legend(handles=handles, loc="outside upper center", ncols=2)
+
+    return render_svg("sentiment-adjusted", (11, 0.4 * len(frame) + 1.3), draw)
 
 
 def response_chart(response: "pd.DataFrame", messages: "pd.DataFrame") -> str:

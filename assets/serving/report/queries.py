@@ -41,7 +41,14 @@ _QUERIES: dict[str, str] = {
     "sentiment": """
         select brand, reporting_month as month, mentions, positive, neutral, negative,
             share_positive, share_neutral, share_negative, net_sentiment, share_of_voice,
-            is_low_volume
+            is_low_volume,
+            share_negative_adjusted, share_negative_adjusted_lower_95,
+            share_negative_adjusted_upper_95,
+            share_neutral_adjusted, share_neutral_adjusted_lower_95,
+            share_neutral_adjusted_upper_95,
+            share_positive_adjusted, share_positive_adjusted_lower_95,
+            share_positive_adjusted_upper_95,
+            net_sentiment_adjusted, calibrated_messages, sentiment_calibration
         from marts.fct_sentiment_monthly
         where reporting_month between $month - interval 11 month and $month
     """,

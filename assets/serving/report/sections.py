@@ -133,6 +133,51 @@ def section_sentiment_share(data: ReportData) -> Section:
     return Section("sentiment-share", title, caption, svg=charts.sentiment_share_chart(frame))
 
 
+def section_sentiment_adjusted(data: ReportData) -> Section:
+    """Raw and adjusted (corrected for the model's known errors) class shares per brand, with
+    the adjusted shares' 95% intervals; without a calibration, how to get one."""
+    import pandas as pd
+
+    section_id = "sentiment-adjusted"
+    title = "Sentiment shares corrected for the model's errors"
+    frame = _with_brands(data, data.frame("sentiment"))
+    frame = frame[pd.to_datetime(frame["month"]) == pd.Timestamp(data.month)]
+    frame = frame[frame["mentions"] > 0]
+    if frame.empty:
+        return Section(section_id, title, "", empty=f"No inbound mentions in {data.label}.")
+    if frame["share_negative_adjusted"].isna().all():
+        return Section(
+            section_id,
+            title,
+            "",
+            empty=(
+                f"No calibration of the sentiment model applies to the scores of {data.label}, "
+                "so the shares above are its labels, uncorrected: label a few hundred messages "
+                "by hand and run `webcare calibrate-sentiment FILE` before the next run."
+            ),
+        )
+    frame, note = _bar_rows(frame, "mentions")
+    calibrations = sorted(str(c) for c in frame["sentiment_calibration"].dropna().unique())
+    uncalibrated = sorted(frame.loc[frame["share_negative_adjusted"].isna(), "display_name"])
+    without = (
+        f" No calibration applies to {', '.join(uncalibrated)}: raw share only."
+        if uncalibrated
+        else ""
+    )
+    caption = (
+        f"Inbound mentions of {data.label}. The sentiment model makes known mistakes: it calls "
+        "some negative messages neutral, some neutral ones negative, and so on. How often it "
+        "does so was measured on a sample of messages labelled by hand (the calibration). "
+        "Raw (hollow diamond) = the share of the model's labels, as in the chart above; "
+        "adjusted (dot) = the estimated true share once those known confusion rates are "
+        "corrected for, with its 95% interval (bar), which covers the sampling of this month's "
+        "messages only, not the error of the labelled sample. n = messages the adjusted shares "
+        "rest on. "
+        f"Calibration used: {'; '.join(calibrations)}.{without}{note}"
+    )
+    return Section(section_id, title, caption, svg=charts.sentiment_adjusted_chart(frame))
+
+
 def section_response(data: ReportData) -> Section:
     """First-response distribution and SLA attainment against each account's promise."""
     title = "First response and SLA attainment"
@@ -354,6 +399,7 @@ def section_alerts(data: ReportData) -> Section:
 SECTIONS: tuple[Callable[[ReportData], Section], ...] = (
     section_sentiment_trend,
     section_sentiment_share,
+    section_sentiment_adjusted,
     section_response,
     section_complaints,
     section_nps,
