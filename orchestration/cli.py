@@ -153,6 +153,14 @@ def _add_train_sentiment(commands: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--limit", type=int, default=None, help="at most this many training rows per language"
     )
+    train.add_argument(
+        "--exclude-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="leave this source's rows out of training and the held-out split (repeatable), "
+        "for a leave-one-source-out measurement",
+    )
     train.set_defaults(handler=_sentiment("train"))
 
 

@@ -42,6 +42,24 @@ def _subsample(data: LabelledSet, limit: int, seed: int) -> LabelledSet:
     return data.subset(sorted(chosen))
 
 
+def training_sets(
+    data_dir: Path, exclude_sources: list[str] | None = None
+) -> tuple[LabelledSet, LabelledSet]:
+    """The training and held-out split of `data_dir`, without the rows of `exclude_sources`
+    (a leave-one-source-out run: train without X, then evaluate on all of X)."""
+    data = read_labelled_dir(data_dir)
+    excluded = set(exclude_sources or ())
+    unknown = excluded - set(data.sources)
+    if unknown:
+        raise LabelledDataError(
+            f"{data_dir}: no rows of source {', '.join(sorted(unknown))} "
+            f"(sources: {', '.join(sorted(set(data.sources)))})"
+        )
+    if excluded:
+        data = data.subset([i for i, s in enumerate(data.sources) if s not in excluded])
+    return split(data)
+
+
 def train(args: Namespace) -> int:
     """``webcare train-sentiment``: fine-tune and write the small weights file."""
     import torch
@@ -53,10 +71,17 @@ def train(args: Namespace) -> int:
     data_dir = args.data_dir or default_data_dir()
     cache_dir = args.cache_dir
     try:
-        train_set, heldout = split(read_labelled_dir(data_dir))
+        train_set, heldout = training_sets(data_dir, args.exclude_source)
     except LabelledDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.exclude_source:
+        print(
+            f"left out of training and held-out: {', '.join(args.exclude_source)} "
+            f"({len(train_set)} training rows remain); evaluate on it with "
+            "`webcare eval-sentiment FILE --by source`",
+            flush=True,
+        )
     if args.limit:
         train_set = _subsample(train_set, args.limit, args.seed)
         heldout = _subsample(heldout, max(args.limit // 4, 20), args.seed)

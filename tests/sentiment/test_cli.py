@@ -63,3 +63,21 @@ def test_build_model_without_weights_explains(tmp_path: Path, capsys):
     code = build_main(["--cache-dir", str(tmp_path), "--weights", str(tmp_path / "none.bin")])
     assert code == 2
     assert "webcare train-sentiment" in capsys.readouterr().err
+
+
+def test_a_left_out_source_is_in_neither_training_nor_heldout(tmp_path: Path):
+    from models.sentiment.commands import training_sets
+    from models.sentiment.data import LabelledDataError
+
+    rows = ["text,label,language,source"]
+    for i in range(60):
+        rows.append(f"tweet {i},{('negative', 'neutral', 'positive')[i % 3]},en,airline")
+        rows.append(f"tweet nl {i},{('negative', 'neutral', 'positive')[i % 3]},nl,dutch")
+    (tmp_path / "a.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    train_all, heldout_all = training_sets(tmp_path)
+    assert len(train_all) + len(heldout_all) == 120
+    train, heldout = training_sets(tmp_path, ["dutch"])
+    assert set(train.sources) | set(heldout.sources) == {"airline"}
+    assert len(train) + len(heldout) == 60
+    with pytest.raises(LabelledDataError, match="no rows of source semeval"):
+        training_sets(tmp_path, ["semeval"])
