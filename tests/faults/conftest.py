@@ -16,7 +16,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def demo_run_home(tmp_path_factory: pytest.TempPathFactory, run_demo) -> Path:
-    """`webcare demo-data --size small --months 3` (seed 7) and `webcare run` on it, once."""
+    """`webcare demo-data --size small --months 3` (seed 7), calibrated on its labelled sample,
+    and `webcare run` on it, once."""
     return run_demo(tmp_path_factory.mktemp("faults") / "home", size="small", months=3)
 
 

@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 WEBCARE = str(Path(sys.executable).with_name("webcare"))
 RECOVERED = "marked failed and its warehouse slot freed"
+CALIBRATION = "sentiment_calibration.json"
 
 
 def start_run(home: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -100,12 +101,14 @@ def assert_same_marts(home: Path, reference: Path) -> None:
                     [mart],
                 ).fetchall()
             )
-            for a, b in (("got", "ref"), ("ref", "got")):
-                extra = conn.execute(
+            extra = {
+                a: conn.execute(
                     f"select * from (select {columns} from {a}.marts.{mart} "
                     f"except all select {columns} from {b}.marts.{mart}) limit 5"
                 ).fetchall()
-                assert extra == [], f"{mart}: rows of {a} not in {b} (first 5): {extra}"
+                for a, b in (("got", "ref"), ("ref", "got"))
+            }
+            assert extra == {"got": [], "ref": []}, f"{mart}: rows only in one (first 5): {extra}"
 
 
 @pytest.fixture
@@ -122,8 +125,10 @@ def test_a_run_killed_at_scoring_dbt_and_publish_never_blocks_the_next(
     publishes marts equal to the uninterrupted run's (the shared demo home's)."""
     home = tmp_path / "home"
     shutil.copytree(demo_run_home / "landing", home / "landing")
-    # The same key, so the same people get the same pseudonyms in both homes.
+    # The same key, so the same people get the same pseudonyms in both homes, and the
+    # same sentiment calibration (the demo home's, from its labelled sample).
     shutil.copy2(demo_run_home / KEY_FILE_NAME, home / KEY_FILE_NAME)
+    shutil.copy2(demo_run_home / CALIBRATION, home / CALIBRATION)
     kill_at(home, "new texts to score", env)
     during_dbt = kill_at(home, "Running dbt command", env)
     assert RECOVERED in during_dbt
