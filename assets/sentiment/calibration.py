@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
-import pyarrow as pa
 
 from warehouse import contract
 from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
@@ -62,29 +61,22 @@ def build_calibration_asset() -> dg.AssetsDefinition:
             for calibration in calibrations
             for row in calibration.rows()
         ]
-        table = pa.Table.from_pylist(
-            rows,
-            schema=pa.schema(
-                [
-                    ("calibration_id", pa.string()),
-                    ("model_version", pa.string()),
-                    ("language", pa.string()),
-                    ("true_label", pa.string()),
-                    ("predicted_label", pa.string()),
-                    ("labelled_count", pa.int64()),
-                    ("confusion_rate", pa.float64()),
-                    ("inverse_coefficient", pa.float64()),
-                    ("loaded_at", pa.timestamp("us")),
-                ]
-            ),
-        )
+        columns = [column.name for column in _TABLE.columns]
         with warehouse.connect() as conn:
             contract.ensure_tables(conn, [_TABLE])
-            conn.register("calibration_rows", table)
             conn.execute("begin transaction")
-            conn.execute(f"delete from {_TABLE.qualified}")
-            conn.execute(f"insert into {_TABLE.qualified} by name select * from calibration_rows")
-            conn.execute("commit")
+            try:
+                conn.execute(f"delete from {_TABLE.qualified}")
+                if rows:
+                    conn.executemany(
+                        f"insert into {_TABLE.qualified} ({', '.join(columns)}) "
+                        f"values ({', '.join('?' * len(columns))})",
+                        [[row[name] for name in columns] for row in rows],
+                    )
+                conn.execute("commit")
+            except Exception:
+                conn.execute("rollback")
+                raise
         for calibration in calibrations:
             context.log.info(
                 f"sentiment calibration {calibration.calibration_id}: languages "
