@@ -26,6 +26,14 @@ DEFAULT_HOME = Path("data")
 DEFAULT_MODEL_CACHE = Path(".cache") / "models"
 KEY_FILE_NAME = ".pseudonymisation.key"
 KEY_VARIABLE = f"{ENV_PREFIX}PSEUDONYMISATION_KEY"
+# Fields whose default is a path in the home: field -> path relative to the home.
+IN_HOME = {
+    "duckdb_path": "warehouse.duckdb",
+    "landing_dir": "landing",
+    "published_dir": "published",
+    "state_dir": "state",
+    "sentiment_calibration_file": "sentiment_calibration.json",
+}
 
 
 SOURCES: tuple[str, ...] = (
@@ -134,11 +142,7 @@ class Settings(dg.ConfigurableResource):
         root = root.absolute()
         cache = Path(environment.get("model_cache_dir", DEFAULT_MODEL_CACHE)).absolute()
         values: dict[str, object] = {
-            "duckdb_path": str(root / "warehouse.duckdb"),
-            "landing_dir": str(root / "landing"),
-            "published_dir": str(root / "published"),
-            "state_dir": str(root / "state"),
-            "sentiment_calibration_file": str(root / "sentiment_calibration.json"),
+            **{name: str(root / path) for name, path in IN_HOME.items()},
             **environment,
             "home": str(root),
             "model_cache_dir": str(cache),
@@ -234,12 +238,8 @@ def _create_key_file(key_file: Path) -> None:
 # What `from_env` puts in a field that has no default of its own.
 _DERIVED_DEFAULTS = {
     "home": f"`./{DEFAULT_HOME}`",
-    "duckdb_path": "`<home>/warehouse.duckdb`",
-    "landing_dir": "`<home>/landing`",
-    "published_dir": "`<home>/published`",
-    "state_dir": "`<home>/state`",
     "model_cache_dir": f"`./{DEFAULT_MODEL_CACHE}`",
-    "sentiment_calibration_file": "`<home>/sentiment_calibration.json`",
+    **{name: f"`<home>/{path}`" for name, path in IN_HOME.items()},
 }
 
 
