@@ -49,6 +49,11 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--months", metavar="FROM:TO", help="limit to these months, e.g. 2011-01:2011-12"
     )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every month of every mart instead of the months the run changed",
+    )
     run.set_defaults(handler=_run)
 
 
@@ -254,7 +259,7 @@ def _one_input(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
 def _run(args: argparse.Namespace) -> int:
     from orchestration import commands
 
-    return commands.run(home=args.home, months=args.months)
+    return commands.run(home=args.home, months=args.months, full_refresh=args.full_refresh)
 
 
 def _ingest(args: argparse.Namespace) -> int:

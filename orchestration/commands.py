@@ -17,15 +17,19 @@ import dagster as dg
 from orchestration.instance import open_instance
 from orchestration.locking import home_lock, recover_dead_runs
 from warehouse import contract
-from warehouse.partitions import month_start
+from warehouse.partitions import (
+    CHANGED_FROM_TAG,
+    FULL_REFRESH_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    month_start,
+)
 from warehouse.resource import WarehouseResource, tables_in
 from warehouse.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
 
 if TYPE_CHECKING:
     from assets.raw.landing import LandingIndex
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 FORMAT_SIDECAR_SUFFIX = ".webcare.json"
 # Progress (months loaded, texts scored, dbt models built) is logged at INFO;
 # Dagster's per-event DEBUG lines would bury it.
@@ -36,8 +40,12 @@ class CommandError(Exception):
     """A user-facing error: printed without a stack trace, exit status 2."""
 
 
-def run(home: str | None = None, months: str | None = None) -> int:
+def run(home: str | None = None, months: str | None = None, full_refresh: bool = False) -> int:
     """Materialise every asset for the landed months, check, publish and summarise.
+
+    The month-incremental marts rebuild from the first month loaded on (and the
+    months that depend on it, assets/dbt/incremental.py); `full_refresh` rebuilds
+    every month.
 
     One webcare command at a time per home: a second one waits for the first
     (`home_lock`), and runs left behind by a killed process are failed first so
@@ -45,10 +53,10 @@ def run(home: str | None = None, months: str | None = None) -> int:
     """
     settings = Settings.from_env(home)
     with home_lock(settings, "run"):
-        return _run(settings, months)
+        return _run(settings, months, full_refresh)
 
 
-def _run(settings: Settings, months: str | None) -> int:
+def _run(settings: Settings, months: str | None, full_refresh: bool) -> int:
     from assets.raw.landing import index_landing
     from orchestration.definitions import build_definitions
     from orchestration.summary import print_check_summary, print_kpi_summary, print_outputs
@@ -73,7 +81,10 @@ def _run(settings: Settings, months: str | None) -> int:
             f"{why})",
             flush=True,
         )
-        results.append(execute(defs, instance, "publish_marts", partition_key=report_month))
+        tags = {CHANGED_FROM_TAG: first, FULL_REFRESH_TAG: str(full_refresh).lower()}
+        results.append(
+            execute(defs, instance, "publish_marts", partition_key=report_month, tags=tags)
+        )
     print_check_summary(results)
     failed = [result for result in results if not result.success]
     if failed:

@@ -10,6 +10,14 @@ import dagster as dg
 from warehouse.settings import Settings
 
 MONTH_FORMAT = "%Y-%m"
+# Dagster's run tags for one partition and for a range of partitions in one run.
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+# Our run tags for the dbt step: the first month the run loaded (the month-incremental
+# marts rebuild from there, assets/dbt/incremental.py) and "true" for a full rebuild.
+CHANGED_FROM_TAG = "webcare/changed_from_month"
+FULL_REFRESH_TAG = "webcare/full_refresh"
 
 
 def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:

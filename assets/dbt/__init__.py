@@ -17,12 +17,21 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from warehouse.resource import WAREHOUSE_POOL
+from assets.dbt.incremental import plan_build, project_vars, record_build
+from warehouse.partitions import (
+    CHANGED_FROM_TAG,
+    FULL_REFRESH_TAG,
+    PARTITION_TAG,
+    RANGE_START_TAG,
+)
+from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
 from warehouse.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # The profile reads the warehouse path from this variable (see dbt_project/profiles.yml).
 DUCKDB_PATH_ENV = "WEBCARE_DUCKDB_PATH"
+# The job that loads and builds in one run: its partition (range) is what it loaded.
+LOADING_JOB = "monthly_research"
 
 
 @contextmanager
@@ -78,17 +87,42 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         name="webcare_dbt_models",
     )
     def webcare_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        settings: Settings,
+        warehouse: WarehouseResource,
     ) -> Iterator[Any]:
         """Run `dbt build` on the warehouse: staging views, intermediate models and KPI marts.
 
-        dbt tests run in the same invocation and report as asset checks; a failing
-        test stops the models downstream of it and fails this step, so nothing
-        half-checked reaches publishing.
+        Month-incremental models rebuild only the months the run changed and the
+        months that depend on them (assets/dbt/incremental.py); a change of dbt code,
+        vars, reference data or calibration, an unfinished earlier build or the run
+        tag `webcare/full_refresh` rebuilds everything. dbt tests run in the same
+        invocation and report as asset checks; a failing test stops the models
+        downstream of it and fails this step, so nothing half-checked reaches
+        publishing.
         """
-        args = ["build", "--vars", json.dumps(dbt_vars(settings))]
+        tags = context.run.tags
+        loaded = tags.get(CHANGED_FROM_TAG)
+        if loaded is None and context.run.job_name == LOADING_JOB:
+            loaded = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
+        variables = project_vars(DBT_PROJECT_DIR, dbt_vars(settings))
+        with warehouse.connect() as conn:
+            plan = plan_build(
+                conn,
+                Path(project.manifest_path),
+                variables,
+                first_loaded=loaded,
+                full_refresh=tags.get(FULL_REFRESH_TAG) == "true",
+            )
+            record_build(conn, plan, "building")
+        context.log.info(
+            f"dbt build ({'full refresh' if plan.full_refresh else 'incremental'}): {plan.reason}"
+        )
         with _warehouse_env(settings.duckdb_path):
-            yield from dbt.cli(args, context=context).stream()
+            yield from dbt.cli(plan.dbt_args(dbt_vars(settings)), context=context).stream()
+        with warehouse.connect() as conn:
+            record_build(conn, plan, "built")
 
     return webcare_dbt_models
 

@@ -10,6 +10,13 @@
       counted in business minutes when the account publishes opening hours, and
       whether the first response kept it (unanswered messages did not).
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with responses as (
     select * from {{ ref('int_inbound_first_responses') }}
 ),
@@ -112,3 +119,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

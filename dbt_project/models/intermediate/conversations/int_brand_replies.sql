@@ -4,6 +4,13 @@
     replies) but marked, because they never count as a response. A reply is
     personalised when a person signed it (var personalisation_signature_pattern).
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 {%- set signature_pattern = dbt.string_literal(dbt.escape_single_quotes(var('personalisation_signature_pattern'))) -%}
 
 with replies as (
@@ -38,3 +45,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

@@ -19,6 +19,13 @@
     earliest reply by a non-bot account of that brand that is not flagged automated
     and not earlier than the message.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with inbound as (
     select * from {{ ref('int_inbound_mentions') }}
 ),
@@ -193,3 +200,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

@@ -4,6 +4,13 @@
     the thread: the loader's brand, else the brand of the authoring account, else
     of the message it answers, else of the first brand account that answers it.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with mentions as (
     select * from {{ ref('stg_raw__mentions') }}
 ),
@@ -84,3 +91,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

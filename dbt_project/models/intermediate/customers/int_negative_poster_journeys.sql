@@ -12,6 +12,13 @@
     Post-level counts for the deletion rate come along: a contacted post counts as
     deleted only when its deletion follows its first human reply.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with inbound as (
     select
         mention_key,
@@ -138,3 +145,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

@@ -13,6 +13,13 @@
     the interval is it +- 1.96 standard errors, clipped to [0, 1]. Messages scored by
     a model without a calibration are left out; a brand-month with none has no row.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with inbound as (
     select
         brand,
@@ -179,3 +186,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

@@ -6,6 +6,13 @@
     baseline is not complete yet (the first spike_baseline_days of the data) never
     alert.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 {#- The previous spike_baseline_days days: the day spine has no gaps, so rows are days. -#}
 {%- set baseline_window = 'partition by brand order by reporting_date rows between '
     ~ var('spike_baseline_days') ~ ' preceding and 1 preceding' -%}
@@ -76,3 +83,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

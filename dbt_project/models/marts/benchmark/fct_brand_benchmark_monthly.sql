@@ -6,6 +6,13 @@
     complaint_to_online_ratio (fewest negative posts per traditional complaint).
     Brands without a value that month get no rank and do not count in the median.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 {%- set kpis = [
     {'name': 'net_sentiment', 'model': 'fct_sentiment_monthly', 'higher_is_better': true},
     {'name': 'share_of_voice', 'model': 'fct_sentiment_monthly', 'higher_is_better': true},
@@ -176,3 +183,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

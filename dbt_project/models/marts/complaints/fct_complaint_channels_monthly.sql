@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with spine as (
     select
         brand,
@@ -92,3 +99,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

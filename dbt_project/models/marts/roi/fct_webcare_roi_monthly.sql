@@ -5,6 +5,13 @@
     human replies are contact and cost: bot and automated replies are counted in
     automated_replies beside them.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with spine as (
     select
         brand,
@@ -138,3 +145,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

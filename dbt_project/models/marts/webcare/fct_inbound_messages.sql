@@ -3,6 +3,13 @@
     account it addresses (a message addressing several accounts has a row for
     each), with the first response of the account's brand and its clocks.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with response_times as (
     select * from {{ ref('int_inbound_response_times') }}
 ),
@@ -69,3 +76,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

@@ -5,6 +5,13 @@
     account's). Reply counts use the month of the reply, the month its cost is
     incurred; personalisation is a share of the human (non-automated) replies.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=month_strategy(),
+    month_column='reporting_month',
+    partition_by=['reporting_month'],
+) }}
+
 with spine as (
     select
         brand,
@@ -104,3 +111,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_months('reporting_month') }}

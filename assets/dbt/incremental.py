@@ -1,0 +1,236 @@
+"""Which months a dbt build must rebuild, and when it must rebuild everything.
+
+The month-incremental models (``incremental_strategy: replace_months``, see
+dbt_project/macros/incremental_months.sql) rebuild the months from
+``var('rebuild_from_month')`` on. This module decides that month once per build,
+so every model rebuilds the same months:
+
+- A run names the first month it loaded (``F``). Every later month is rebuilt too:
+  what looks back (the spike alerts' 28-day baseline, month-over-month changes)
+  reaches forward from F, never back.
+- What looks forward reaches back before F, and those months are rebuilt as well:
+  a complaint escalates when a negative post follows within
+  ``escalation_window_days`` (and a message counts as answered within
+  ``response_window_hours``), so the months those windows span before F; a
+  thread gets a new reply, which changes the first response, the resolved brand
+  and the contact of every message in it, so the months of every thread a new
+  message belongs to; a negative poster recovers when their next message
+  follows within ``recovery_window_days`` of the brand's reply, so the months of
+  journeys whose window reaches F; a message id loaded again replaces its
+  earlier copy, so that copy's month.
+- Anything that holds for every month (the dbt code, the vars, brands, webcare
+  accounts, opening hours and the sentiment calibration) is fingerprinted; when
+  the fingerprint differs from the last successful build, or that build did not
+  finish, everything is rebuilt (``--full-refresh``).
+
+The correlations, the sentiment-NPS and sentiment-stock panels, the dimensions and
+the calendars are plain tables rebuilt every time: they are one row per brand-month
+or smaller, and they read every month.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from warehouse.contract import PARTITION_MONTH, RAW_TABLES, SCORE_TABLES
+from warehouse.resource import table_exists
+
+STATE_SCHEMA = "main"
+STATE_TABLE = "webcare_dbt_build_state"
+# Tables whose rows hold for every month: a change rebuilds every month.
+EVERY_MONTH_INPUTS = {
+    ("raw", "brands"): RAW_TABLES["brands"],
+    ("raw", "webcare_accounts"): RAW_TABLES["webcare_accounts"],
+    ("raw", "webcare_account_opening_hours"): RAW_TABLES["webcare_account_opening_hours"],
+    ("scores", "sentiment_calibration"): SCORE_TABLES["sentiment_calibration"],
+}
+# When and from where a row was loaded says nothing about its content.
+LOAD_COLUMNS = ("loaded_at",)
+# Reply chains are followed this many steps up (as int_message_threads does).
+MAX_THREAD_DEPTH = 100
+# A window of d days starting in a month ends at most ceil(d / 28) months later.
+SHORTEST_MONTH_DAYS = 28
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What the next `dbt build` rebuilds: ``rebuild_from_month`` None means every month."""
+
+    fingerprint: str
+    full_refresh: bool
+    rebuild_from_month: str | None
+    reason: str
+
+    def dbt_args(self, dbt_vars: dict[str, Any]) -> list[str]:
+        """``build --vars ... [--full-refresh]`` for this plan."""
+        variables = dict(dbt_vars)
+        if self.rebuild_from_month is not None:
+            variables["rebuild_from_month"] = self.rebuild_from_month
+        args = ["build", "--vars", json.dumps(variables, sort_keys=True)]
+        return [*args, "--full-refresh"] if self.full_refresh else args
+
+
+def project_vars(project_dir: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+    """dbt_project.yml's vars with the overrides a build passes."""
+    declared = yaml.safe_load((project_dir / "dbt_project.yml").read_text()).get("vars") or {}
+    return {**declared, **overrides}
+
+
+def margin_months(variables: dict[str, Any]) -> int:
+    """Months before the first loaded one that forward-looking windows reach into."""
+    days = max(
+        float(variables["escalation_window_days"]),
+        float(variables["response_window_hours"]) / 24,
+    )
+    return math.ceil(days / SHORTEST_MONTH_DAYS)
+
+
+def _month_minus(month: str, months: int) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + number - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_key(value: date) -> str:
+    return value.strftime("%Y-%m")
+
+
+def fingerprint(conn: duckdb.DuckDBPyConnection, manifest_path: Path, variables: dict) -> str:
+    """A hash of everything that holds for every month: dbt code, vars, reference data."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    digest = hashlib.sha256(json.dumps(variables, sort_keys=True, default=str).encode())
+    for kind in ("nodes", "macros"):
+        for unique_id, node in sorted(manifest.get(kind, {}).items()):
+            if unique_id.startswith(("model.", "macro.webcare_warehouse.")):
+                digest.update(f"{unique_id}={node.get('checksum', {}).get('checksum')}".encode())
+    for (schema, table), spec in EVERY_MONTH_INPUTS.items():
+        if table_exists(conn, schema, table):
+            columns = ", ".join(
+                column.name
+                for column in spec.columns
+                if not column.name.startswith("_") and column.name not in LOAD_COLUMNS
+            )
+            (content,) = conn.execute(
+                f"select md5(coalesce(string_agg(row_text, '|' order by row_text), '')) "
+                f"from (select cast(row({columns}) as varchar) as row_text from {schema}.{table})"
+            ).fetchone()
+            digest.update(f"{schema}.{table}={content}".encode())
+    return digest.hexdigest()
+
+
+def _last_build(conn: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    if not table_exists(conn, STATE_SCHEMA, STATE_TABLE):
+        return None
+    row = conn.execute(f"select fingerprint, status from {STATE_SCHEMA}.{STATE_TABLE}").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def earliest_affected_month(
+    conn: duckdb.DuckDBPyConnection, first_loaded: str, variables: dict[str, Any]
+) -> str:
+    """The first month whose rows can change when months from `first_loaded` on changed."""
+    earliest = _month_minus(first_loaded, margin_months(variables))
+    start = date.fromisoformat(f"{first_loaded}-01")
+    candidates = [earliest]
+    if table_exists(conn, "raw", "mentions"):
+        # Messages of every thread a loaded message belongs to, and earlier copies of
+        # the loaded ids: up the reply chain, then every message under the same root.
+        threads = table_exists(conn, "intermediate", "int_message_threads")
+        in_thread = (
+            """
+            union
+            select threads.mention_key
+            from intermediate.int_message_threads as threads
+            where threads.thread_key in (
+                select thread_key from intermediate.int_message_threads
+                where mention_key in (select mention_key from chain)
+            )"""
+            if threads
+            else ""
+        )
+        (month,) = conn.execute(
+            f"""
+            with recursive mentions as (
+                select
+                    platform || ':' || mention_id as mention_key,
+                    case when nullif(trim(in_reply_to_id), '') is not null
+                        then platform || ':' || trim(in_reply_to_id) end as parent_key,
+                    {PARTITION_MONTH} as month
+                from raw.mentions
+            ),
+            chain(mention_key, steps) as (
+                select mention_key, 0 from mentions where month >= ?
+                union
+                select mentions.parent_key, chain.steps + 1
+                from chain
+                inner join mentions on mentions.mention_key = chain.mention_key
+                where mentions.parent_key is not null and chain.steps < {MAX_THREAD_DEPTH}
+            ),
+            affected as (
+                select mention_key from chain{in_thread}
+            )
+            select min(month) from mentions
+            where mention_key in (select mention_key from affected)
+            """,
+            [start],
+        ).fetchone()
+        if month is not None:
+            candidates.append(_month_key(month))
+    if table_exists(conn, "intermediate", "int_negative_poster_journeys"):
+        (month,) = conn.execute(
+            "select min(reporting_month) from intermediate.int_negative_poster_journeys "
+            "where journey_start_at + to_days(cast(? as integer)) >= ?",
+            [int(variables["recovery_window_days"]), start],
+        ).fetchone()
+        if month is not None:
+            candidates.append(_month_key(month))
+    return min(candidates)
+
+
+def plan_build(
+    conn: duckdb.DuckDBPyConnection,
+    manifest_path: Path,
+    variables: dict[str, Any],
+    first_loaded: str | None,
+    full_refresh: bool = False,
+) -> BuildPlan:
+    """Decide what the next build rebuilds (see the module docstring)."""
+    current = fingerprint(conn, manifest_path, variables)
+    last = _last_build(conn)
+    if full_refresh:
+        return BuildPlan(current, True, None, "full refresh asked for")
+    if last is None:
+        return BuildPlan(current, True, None, "no earlier build recorded")
+    if last[1] != "built":
+        return BuildPlan(current, True, None, "the last build did not finish")
+    if last[0] != current:
+        return BuildPlan(
+            current, True, None, "dbt code, vars, reference data or calibration changed"
+        )
+    if first_loaded is None:
+        return BuildPlan(current, False, None, "no loaded month named: every month")
+    month = earliest_affected_month(conn, first_loaded, variables)
+    return BuildPlan(current, False, month, f"months from {month} on (loaded from {first_loaded})")
+
+
+def record_build(conn: duckdb.DuckDBPyConnection, plan: BuildPlan, status: str) -> None:
+    """Record the build's fingerprint as ``building`` before dbt runs, ``built`` after."""
+    conn.execute(
+        f"create table if not exists {STATE_SCHEMA}.{STATE_TABLE} "
+        "(fingerprint varchar not null, status varchar not null, "
+        "rebuild_from_month varchar, recorded_at timestamp not null)"
+    )
+    conn.execute(f"delete from {STATE_SCHEMA}.{STATE_TABLE}")
+    conn.execute(
+        f"insert into {STATE_SCHEMA}.{STATE_TABLE} values (?, ?, ?, now())",
+        [plan.fingerprint, status, plan.rebuild_from_month],
+    )
