@@ -142,7 +142,14 @@ def _add_train_sentiment(commands: argparse._SubParsersAction) -> None:
         help="fine-tune the sentiment model",
         description="Fine-tune the top layers of e5-small and a 3-class head on labelled tweets.",
     )
-    train.add_argument("--data-dir", type=Path, default=None, help="folder of labelled *.csv")
+    train.add_argument(
+        "--data-dir",
+        type=Path,
+        action="append",
+        default=None,
+        help="folder of labelled *.csv (repeatable; default ../shared/data/sentiment and "
+        "../shared/data/sentiment_extra)",
+    )
     train.add_argument("--output", type=Path, default=WEIGHTS_FILE, help="weights file to write")
     train.add_argument("--cache-dir", type=Path, default=None, help="model cache folder")
     train.add_argument("--epochs", type=int, default=defaults.epochs)
@@ -175,12 +182,16 @@ def _add_eval_sentiment(commands: argparse._SubParsersAction) -> None:
         help="evaluate a model on a labelled CSV",
         description="Accuracy, macro-F1, macro-recall and class shares per language for a "
         "labelled CSV (columns text,label[,language]). Use --heldout instead of FILE for "
-        "the model card's held-out split of ../shared/data/sentiment.",
+        "the model card's held-out split of ../shared/data/sentiment and sentiment_extra.",
     )
     evaluate.add_argument("file", type=Path, nargs="?", help="labelled CSV")
     evaluate.add_argument("--heldout", action="store_true", help="evaluate on the held-out split")
     evaluate.add_argument(
-        "--data-dir", type=Path, default=None, help="labelled folder for --heldout"
+        "--data-dir",
+        type=Path,
+        action="append",
+        default=None,
+        help="labelled folder for --heldout (repeatable)",
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument("--model", default=DEFAULT_MODEL_NAME, help="model spec")
@@ -221,7 +232,11 @@ def _add_calibrate_sentiment(commands: argparse._SubParsersAction) -> None:
         "--heldout", action="store_true", help="measure on the held-out split instead"
     )
     calibrate.add_argument(
-        "--data-dir", type=Path, default=None, help="labelled folder for --heldout"
+        "--data-dir",
+        type=Path,
+        action="append",
+        default=None,
+        help="labelled folder for --heldout (repeatable)",
     )
     calibrate.add_argument("--home", help=HOME_HELP)
     calibrate.add_argument(

@@ -98,7 +98,14 @@ def demo_home(tmp_path_factory, run_demo) -> Path:
 # `pytest -n 2 --dist loadgroup` (make test) every test using one of them goes to
 # the same worker, so each is built once; the first listed that a test uses wins.
 # Every other test stays with its module, whose module fixtures are built once too.
-EXPENSIVE_FIXTURES = ("demo_home", "real_home", "demo_run_home", "fixture_build", "dbt_warehouse")
+EXPENSIVE_FIXTURES = (
+    "demo_home",
+    "real_home",
+    "demo_run_home",
+    "fixture_build",
+    "dbt_warehouse",
+    "heldout_scores",
+)
 
 
 @pytest.hookimpl(tryfirst=True)

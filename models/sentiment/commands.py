@@ -21,9 +21,9 @@ from models.sentiment.data import (
     SPLIT_SEED,
     LabelledDataError,
     LabelledSet,
-    default_data_dir,
+    default_data_dirs,
     read_labelled_csv,
-    read_labelled_dir,
+    read_labelled_dirs,
     split,
 )
 from models.sentiment.e5_convert import PACKED_SHA256, QUERY_PREFIX, ConversionError
@@ -43,16 +43,16 @@ def _subsample(data: LabelledSet, limit: int, seed: int) -> LabelledSet:
 
 
 def training_sets(
-    data_dir: Path, exclude_sources: list[str] | None = None
+    data_dirs: list[Path], exclude_sources: list[str] | None = None
 ) -> tuple[LabelledSet, LabelledSet]:
-    """The training and held-out split of `data_dir`, without the rows of `exclude_sources`
+    """The training and held-out split of `data_dirs`, without the rows of `exclude_sources`
     (a leave-one-source-out run: train without X, then evaluate on all of X)."""
-    data = read_labelled_dir(data_dir)
+    data = read_labelled_dirs(data_dirs)
     excluded = set(exclude_sources or ())
     unknown = excluded - set(data.sources)
     if unknown:
         raise LabelledDataError(
-            f"{data_dir}: no rows of source {', '.join(sorted(unknown))} "
+            f"{', '.join(map(str, data_dirs))}: no rows of source {', '.join(sorted(unknown))} "
             f"(sources: {', '.join(sorted(set(data.sources)))})"
         )
     if excluded:
@@ -68,10 +68,10 @@ def train(args: Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    data_dir = args.data_dir or default_data_dir()
+    data_dirs = args.data_dir or default_data_dirs()
     cache_dir = args.cache_dir
     try:
-        train_set, heldout = training_sets(data_dir, args.exclude_source)
+        train_set, heldout = training_sets(data_dirs, args.exclude_source)
     except LabelledDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -105,7 +105,9 @@ def train(args: Namespace) -> int:
         "labels": "negative,neutral,positive",
         "split_seed": str(SPLIT_SEED),
         "train_rows": str(len(train_set)),
-        "data_files": ",".join(sorted(p.name for p in Path(data_dir).glob("*.csv"))),
+        "data_files": ",".join(
+            sorted(p.name for data_dir in data_dirs for p in Path(data_dir).glob("*.csv"))
+        ),
     }
     started = time.monotonic()
 
@@ -148,7 +150,7 @@ def evaluate(args: Namespace) -> int:
 
     try:
         if args.heldout:
-            data = split(read_labelled_dir(args.data_dir or default_data_dir()))[1]
+            data = split(read_labelled_dirs(args.data_dir or default_data_dirs()))[1]
         else:
             data = read_labelled_csv(args.file)
         label_map = json.loads(args.label_map) if args.label_map else None
@@ -187,7 +189,7 @@ def calibrate(args: Namespace) -> int:
 
     try:
         if args.heldout:
-            data = split(read_labelled_dir(args.data_dir or default_data_dir()))[1]
+            data = split(read_labelled_dirs(args.data_dir or default_data_dirs()))[1]
             name = "heldout"
         else:
             data = read_labelled_csv(args.file)

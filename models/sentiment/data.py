@@ -95,19 +95,19 @@ def read_labelled_csv(path: Path, default_language: str = "all") -> LabelledSet:
     return result
 
 
-def read_labelled_dir(data_dir: Path) -> LabelledSet:
-    """Every ``*.csv`` of a folder (sorted by name), concatenated."""
-    data_dir = Path(data_dir)
-    files = sorted(data_dir.glob("*.csv"))
-    if not files:
-        raise LabelledDataError(f"{data_dir}: no labelled *.csv files")
+def read_labelled_dirs(data_dirs: list[Path]) -> LabelledSet:
+    """Every ``*.csv`` of the given folders (each sorted by name), concatenated in that order."""
     combined = LabelledSet()
-    for file in files:
-        part = read_labelled_csv(file)
-        for text, label, language, source in zip(
-            part.texts, part.labels, part.languages, part.sources, strict=True
-        ):
-            combined.add(text, label, language, source)
+    for data_dir in map(Path, data_dirs):
+        files = sorted(data_dir.glob("*.csv"))
+        if not files:
+            raise LabelledDataError(f"{data_dir}: no labelled *.csv files")
+        for file in files:
+            part = read_labelled_csv(file)
+            for text, label, language, source in zip(
+                part.texts, part.labels, part.languages, part.sources, strict=True
+            ):
+                combined.add(text, label, language, source)
     return combined
 
 
@@ -125,6 +125,9 @@ def split(data: LabelledSet, seed: int = SPLIT_SEED) -> tuple[LabelledSet, Label
     return data.subset(train), data.subset(heldout)
 
 
-def default_data_dir() -> Path:
-    """``<repo>/../shared/data/sentiment``, where the real labelled tweets live."""
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sentiment"
+def default_data_dirs() -> list[Path]:
+    """The real labelled tweets in ``<repo>/../shared/data``: ``sentiment/`` (the first
+    training sources) and ``sentiment_extra/`` (general, brand, customer-service and
+    multilingual tweets, Dutch review sentences; see MODEL_CARD.md)."""
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    return [shared / "sentiment", shared / "sentiment_extra"]

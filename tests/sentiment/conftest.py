@@ -7,18 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from models.sentiment.data import default_data_dirs
+
 REPO = Path(__file__).resolve().parents[2]
-SHARED_SENTIMENT = REPO.parent / "shared" / "data" / "sentiment"
 
 
-def require_shared_sentiment() -> Path:
-    """The labelled tweets folder; fails in CI (CI=true) and skips elsewhere when absent."""
-    if not any(SHARED_SENTIMENT.glob("*.csv")):
-        message = f"labelled sentiment data not found in {SHARED_SENTIMENT} (../shared/data)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return SHARED_SENTIMENT
+def require_shared_sentiment() -> list[Path]:
+    """The labelled folders the model trains on (`default_data_dirs`); fails in CI (CI=true)
+    and skips elsewhere when one is absent."""
+    folders = default_data_dirs()
+    for folder in folders:
+        if not any(folder.glob("*.csv")):
+            message = f"labelled sentiment data not found in {folder} (../shared/data)"
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(message)
+            pytest.skip(message)
+    return folders
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +53,14 @@ def sentiment_model_fp32(built_model_dir: Path, model_cache_dir: Path):
     from models.sentiment.inference import SentimentModel
 
     return SentimentModel.load("webcare-e5-small-sentiment", model_cache_dir, quantize=False)
+
+
+@pytest.fixture(scope="session")
+def heldout_scores(sentiment_model):
+    """The held-out split of every labelled folder and the labels the asset's path (int8)
+    gives it: about 16,000 texts, scored once per session for the tests that need them all.
+    In tests/conftest.py's EXPENSIVE_FIXTURES, so its tests share one pytest-xdist worker."""
+    from models.sentiment.data import read_labelled_dirs, split
+
+    _train, heldout = split(read_labelled_dirs(require_shared_sentiment()))
+    return heldout, sentiment_model.predict(heldout.texts).argmax(axis=1)

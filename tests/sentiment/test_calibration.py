@@ -18,7 +18,7 @@ from models.sentiment.calibration import (
     adjust,
     measure,
 )
-from models.sentiment.data import read_labelled_dir, split
+from models.sentiment.data import read_labelled_dirs, split
 from orchestration import cli
 
 from .conftest import require_shared_sentiment
@@ -134,7 +134,7 @@ def test_calibrate_sentiment_writes_the_homes_calibration(
     tmp_path: Path, model_cache_dir: Path, built_model_dir: Path, monkeypatch, capsys
 ):
     monkeypatch.setenv("WEBCARE_MODEL_CACHE_DIR", str(model_cache_dir))
-    _train, heldout = split(read_labelled_dir(require_shared_sentiment()))
+    _train, heldout = split(read_labelled_dirs(require_shared_sentiment()))
     sample = tmp_path / "labelled.csv"
     rows = ["text,label,language"]
     for text, label, language in list(
@@ -154,7 +154,9 @@ def test_calibrate_sentiment_writes_the_homes_calibration(
 
 @pytest.mark.slow
 @pytest.mark.shared_data
-def test_adjusted_shares_correct_a_shifted_class_mix_the_raw_shares_get_wrong(sentiment_model):
+def test_adjusted_shares_correct_a_shifted_class_mix_the_raw_shares_get_wrong(
+    sentiment_model, heldout_scores
+):
     """The shipped calibration (the model card's held-out split, in the asset's int8 path)
     on that split resampled to other class mixes: the raw shares follow the model's
     errors, the adjusted ones the truth. Over ten resamples of 3,000 messages per mix the
@@ -165,8 +167,7 @@ def test_adjusted_shares_correct_a_shifted_class_mix_the_raw_shares_get_wrong(se
         "the shipped calibration belongs to another model: `webcare calibrate-sentiment "
         "--heldout` measures it again"
     )
-    _train, heldout = split(read_labelled_dir(require_shared_sentiment()))
-    predicted = sentiment_model.predict(heldout.texts).argmax(axis=1)
+    heldout, predicted = heldout_scores
     labels, languages = np.array(heldout.labels), np.array(heldout.languages)
     assert (
         shipped.counts[ALL].tolist()

@@ -74,10 +74,26 @@ def test_a_left_out_source_is_in_neither_training_nor_heldout(tmp_path: Path):
         rows.append(f"tweet {i},{('negative', 'neutral', 'positive')[i % 3]},en,airline")
         rows.append(f"tweet nl {i},{('negative', 'neutral', 'positive')[i % 3]},nl,dutch")
     (tmp_path / "a.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    train_all, heldout_all = training_sets(tmp_path)
+    train_all, heldout_all = training_sets([tmp_path])
     assert len(train_all) + len(heldout_all) == 120
-    train, heldout = training_sets(tmp_path, ["dutch"])
+    train, heldout = training_sets([tmp_path], ["dutch"])
     assert set(train.sources) | set(heldout.sources) == {"airline"}
     assert len(train) + len(heldout) == 60
     with pytest.raises(LabelledDataError, match="no rows of source semeval"):
-        training_sets(tmp_path, ["semeval"])
+        training_sets([tmp_path], ["semeval"])
+
+
+def test_labelled_folders_are_read_in_order_and_an_empty_one_is_named(tmp_path: Path):
+    from models.sentiment.data import LabelledDataError, read_labelled_dirs
+
+    first, second, empty = tmp_path / "first", tmp_path / "second", tmp_path / "empty"
+    for folder in (first, second, empty):
+        folder.mkdir()
+    (first / "b.csv").write_text("text,label\nb one,negative\n", encoding="utf-8")
+    (first / "a.csv").write_text("text,label\na one,positive\n", encoding="utf-8")
+    (second / "c.csv").write_text("text,label,source\nc one,neutral,extra\n", encoding="utf-8")
+    data = read_labelled_dirs([first, second])
+    assert data.texts == ["a one", "b one", "c one"]
+    assert data.sources == ["a", "b", "extra"]
+    with pytest.raises(LabelledDataError, match="empty: no labelled"):
+        read_labelled_dirs([first, empty])

@@ -16,7 +16,7 @@ from models.sentiment.build import (
     read_trained_weights,
     trained_layers_count,
 )
-from models.sentiment.data import LabelledSet, read_labelled_dir, split
+from models.sentiment.data import LabelledSet, read_labelled_dirs, split
 from models.sentiment.inference import SentimentModel, label_matrix
 from models.sentiment.labels import LABELS
 from models.sentiment.metrics import sentiment_report
@@ -38,11 +38,11 @@ NEGATIVE = [
 ]
 
 # Measured on this slice with the committed weights, int8 as the asset scores: accuracy
-# en 0.840, nl 0.680, macro-F1 0.766 over both (fp32: 0.855, 0.690, 0.781; the full
+# en 0.755, nl 0.730, macro-F1 0.743 over both (fp32: 0.740, 0.730, 0.733; the full
 # held-out figures are in MODEL_CARD.md); the bars sit a little below, so a rebuilt or
 # retrained model that is clearly worse fails.
-SLICE_MIN_ACCURACY = {"en": 0.82, "nl": 0.65}
-SLICE_MIN_MACRO_F1_ALL = 0.74
+SLICE_MIN_ACCURACY = {"en": 0.73, "nl": 0.70}
+SLICE_MIN_MACRO_F1_ALL = 0.72
 SLICE_SIZE = {"en": 200, "nl": 100}
 # Int8 vs fp32 on the whole held-out split: 97.4 % same labels, accuracy 0.3 points lower.
 INT8_MIN_AGREEMENT = 0.96
@@ -51,7 +51,7 @@ INT8_BATCH_TOLERANCE = 0.1
 
 
 def _heldout_slice() -> LabelledSet:
-    _train, heldout = split(read_labelled_dir(require_shared_sentiment()))
+    _train, heldout = split(read_labelled_dirs(require_shared_sentiment()))
     rows: list[int] = []
     for language, size in SLICE_SIZE.items():
         members = [i for i, lang in enumerate(heldout.languages) if lang == language]
@@ -110,11 +110,13 @@ def test_accuracy_on_fixed_heldout_slice(sentiment_model: SentimentModel):
 
 @pytest.mark.slow
 @pytest.mark.shared_data
-def test_int8_stays_within_a_point_of_fp32(
-    sentiment_model: SentimentModel, sentiment_model_fp32: SentimentModel
-):
-    _train, data = split(read_labelled_dir(require_shared_sentiment()))
-    int8 = sentiment_model.predict(data.texts).argmax(axis=1)
+def test_int8_stays_within_a_point_of_fp32(heldout_scores, sentiment_model_fp32: SentimentModel):
+    # Every fourth held-out row (about 4,000 texts): fp32 scoring of all of them would
+    # cost minutes of the suite for no more certainty.
+    heldout, int8_all = heldout_scores
+    rows = list(range(0, len(heldout), 4))
+    data = heldout.subset(rows)
+    int8 = int8_all[rows]
     fp32 = sentiment_model_fp32.predict(data.texts).argmax(axis=1)
     truth = np.array(data.labels)
     assert np.mean(int8 == fp32) >= INT8_MIN_AGREEMENT
