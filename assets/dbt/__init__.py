@@ -17,7 +17,14 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from assets.dbt.incremental import plan_build, project_vars, record_build
+from assets.dbt.incremental import BuildPlan, plan_build, project_vars, record_build
+from assets.dbt.spark import (
+    SPARK_TARGET,
+    SparkUnavailable,
+    environment,
+    import_marts,
+    prepare_spark_build,
+)
 from warehouse.partitions import (
     CHANGED_FROM_TAG,
     FULL_REFRESH_TAG,
@@ -101,28 +108,55 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         invocation and report as asset checks; a failing test stops the models
         downstream of it and fails this step, so nothing half-checked reaches
         publishing.
+
+        With `WEBCARE_ENGINE=spark` the same project builds on a local Spark from a
+        Parquet export of the sources (assets/dbt/spark.py), every month each time,
+        and the marts are copied back into the warehouse file, which the checks,
+        the snapshot and the report read on either engine.
         """
         tags = context.run.tags
         loaded = tags.get(CHANGED_FROM_TAG)
         if loaded is None and context.run.job_name == LOADING_JOB:
             loaded = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
         variables = project_vars(DBT_PROJECT_DIR, dbt_vars(settings))
+        on_spark = settings.engine == SPARK_TARGET
         with warehouse.connect() as conn:
             plan = plan_build(
                 conn,
                 Path(project.manifest_path),
                 variables,
                 first_loaded=loaded,
-                full_refresh=tags.get(FULL_REFRESH_TAG) == "true",
+                # The months to rebuild are planned from the DuckDB intermediates; on
+                # Spark those live in Spark, so Spark rebuilds every month.
+                full_refresh=tags.get(FULL_REFRESH_TAG) == "true" or on_spark,
             )
             record_build(conn, plan, "building")
         context.log.info(
-            f"dbt build ({'full refresh' if plan.full_refresh else 'incremental'}): {plan.reason}"
+            f"dbt build on {settings.engine} "
+            f"({'full refresh' if plan.full_refresh else 'incremental'}): {plan.reason}"
         )
-        with _warehouse_env(settings.duckdb_path):
-            yield from dbt.cli(plan.dbt_args(dbt_vars(settings)), context=context).stream()
+        if on_spark:
+            yield from _build_on_spark(context, dbt, settings, plan)
+            with warehouse.connect() as conn:
+                marts = import_marts(conn, settings, project.manifest_path)
+            context.log.info(f"copied {len(marts)} marts from Spark into {settings.duckdb_path}")
+        else:
+            with _warehouse_env(settings.duckdb_path):
+                yield from dbt.cli(plan.dbt_args(dbt_vars(settings)), context=context).stream()
         with warehouse.connect() as conn:
             record_build(conn, plan, "built")
+
+    def _build_on_spark(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings, plan: BuildPlan
+    ) -> Iterator[Any]:
+        try:
+            spark = prepare_spark_build(settings, project.manifest_path)
+        except SparkUnavailable as error:
+            raise dg.Failure(description=str(error)) from None
+        with environment(spark.env):
+            dbt.cli(spark.register_args, manifest=project.manifest_path).wait()
+            args = [*plan.dbt_args(dbt_vars(settings)), *spark.target_args]
+            yield from dbt.cli(args, context=context).stream()
 
     return webcare_dbt_models
 

@@ -10,7 +10,8 @@
                     tanh(atanh(r) -/+ 1.96 / sqrt(n - 3)); null when n <= 3 or |r| = 1
     Group columns may be null (they are joined null-safely). Centred sums (two
     passes) keep the arithmetic stable for large values such as
-    market capitalisations.
+    market capitalisations. Ranks are doubles: `/ 2.0` would make them decimals on
+    Spark, whose sums of products are rounded to a few places.
 #}
 {% macro correlation_ctes(pairs_cte, group_columns, x, y, prefix='corr') -%}
 {%- set groups = group_columns | join(', ') -%}
@@ -25,9 +26,9 @@
         cast({{ x }} as {{ webcare_warehouse.type_double() }}) as x_value,
         cast({{ y }} as {{ webcare_warehouse.type_double() }}) as y_value,
         rank() over (partition by {{ groups }} order by {{ x }})
-        + (count(*) over (partition by {{ groups }}, {{ x }}) - 1) / 2.0 as x_rank,
+        + cast(count(*) over (partition by {{ groups }}, {{ x }}) - 1 as {{ webcare_warehouse.type_double() }}) / 2 as x_rank,
         rank() over (partition by {{ groups }} order by {{ y }})
-        + (count(*) over (partition by {{ groups }}, {{ y }}) - 1) / 2.0 as y_rank
+        + cast(count(*) over (partition by {{ groups }}, {{ y }}) - 1 as {{ webcare_warehouse.type_double() }}) / 2 as y_rank
     from {{ pairs_cte }}
     where {{ x }} is not null and {{ y }} is not null
 ),

@@ -10,3 +10,8 @@
 {% macro duckdb__date_at_time(date_expression, time_expression) -%}
     ({{ date_expression }} + {{ time_expression }})
 {%- endmacro %}
+
+{#- Spark has no TIME columns: the Parquet export hands times over as 'HH:MM:SS[.ffffff]' text. -#}
+{% macro spark__date_at_time(date_expression, time_expression) -%}
+    cast(concat(cast({{ date_expression }} as string), ' ', cast({{ time_expression }} as string)) as timestamp)
+{%- endmacro %}

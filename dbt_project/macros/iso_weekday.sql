@@ -10,3 +10,8 @@
 {% macro duckdb__iso_weekday(date_expression) -%}
     isodow({{ date_expression }})
 {%- endmacro %}
+
+{#- Spark's weekday() counts 0 = Monday .. 6 = Sunday. -#}
+{% macro spark__iso_weekday(date_expression) -%}
+    (weekday({{ date_expression }}) + 1)
+{%- endmacro %}

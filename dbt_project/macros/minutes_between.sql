@@ -1,7 +1,8 @@
 {#
     Elapsed minutes (fractional, millisecond precision) from one timestamp to a
-    later one, built on the cross-database dbt.datediff.
+    later one. Divided as a double: a decimal literal would make Spark divide in
+    decimals, rounded to a few places.
 #}
 {% macro minutes_between(start_timestamp, end_timestamp) -%}
-    ({{ dbt.datediff(start_timestamp, end_timestamp, 'millisecond') }} / 60000.0)
+    (cast({{ webcare_warehouse.milliseconds_between(start_timestamp, end_timestamp) }} as {{ webcare_warehouse.type_double() }}) / 60000)
 {%- endmacro %}

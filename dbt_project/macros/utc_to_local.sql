@@ -13,3 +13,7 @@
 {% macro duckdb__utc_to_local(timestamp_expression, timezone) -%}
     timezone({{ timezone }}, timezone('UTC', {{ timestamp_expression }}))
 {%- endmacro %}
+
+{% macro spark__utc_to_local(timestamp_expression, timezone) -%}
+    from_utc_timestamp({{ timestamp_expression }}, {{ timezone }})
+{%- endmacro %}
