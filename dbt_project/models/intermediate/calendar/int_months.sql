@@ -8,8 +8,10 @@
 {%- set next_month = dbt.dateadd('month', 1, 'months.reporting_month') -%}
 
 with activity_months as (
-    select {{ to_reporting_month('created_at') }} as reporting_month
-    from {{ ref('stg_raw__mentions') }}
+    -- the months of the mentions as int_mentions_enriched holds them: the same
+    -- months, without deduplicating the raw mentions once more
+    select reporting_month
+    from {{ ref('int_mentions_enriched') }}
     union all
     select {{ to_reporting_month('received_at') }} as reporting_month
     from {{ ref('stg_raw__complaints') }}

@@ -14,8 +14,9 @@
 {%- set signature_pattern = dbt.string_literal(dbt.escape_single_quotes(var('personalisation_signature_pattern'))) -%}
 
 with replies as (
+    -- the replies of the rebuilt months (a reply's month is its own)
     select * from {{ ref('int_mentions_enriched') }}
-    where is_brand_account
+    where is_brand_account and {{ incremental_months('reporting_month') }}
 ),
 
 inbound as (
@@ -45,4 +46,3 @@ final as (
 )
 
 select * from final
-where {{ incremental_months('reporting_month') }}

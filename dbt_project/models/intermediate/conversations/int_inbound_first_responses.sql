@@ -27,7 +27,9 @@
 ) }}
 
 with inbound as (
+    -- the messages whose rows are built: those of the rebuilt months
     select * from {{ ref('int_inbound_mentions') }}
+    where {{ incremental_months('reporting_month') }}
 ),
 
 accounts as (
@@ -50,6 +52,8 @@ replies as (
         created_at,
         is_automated_reply
     from {{ ref('int_brand_replies') }}
+    -- the replies to those messages, of any month (a reply need not follow its message)
+    where {{ incremental_months_only('inbound_mention_key in (select mention_key from inbound)') }}
 ),
 
 replied_accounts as (
@@ -62,19 +66,54 @@ replied_accounts as (
     where is_reply_to_brand_account
 ),
 
+handle_accounts as (
+    select
+        account_key,
+        lower(platform) as platform,
+        lower(handle) as handle,
+        -- a handle of letters, digits and underscores only, as platforms allow
+        coalesce(lower(handle) <> '' and not {{ regex_matches('lower(handle)', "'[^a-z0-9_]'") }}, false) as is_word_handle
+    from accounts
+),
+
+named_handles as (
+    -- every @handle a message names, lower case: an @ at the start or after a
+    -- character other than a letter, digit or underscore, and the whole run of
+    -- letters, digits and underscores after it (@bankhelp names bankhelp, not bank)
+    select
+        mention_key,
+        lower(platform) as platform,
+        {{ regex_extract_each('lower(mention_text)', "'(?:^|[^a-z0-9_])@([a-z0-9_]+)'", 1) }} as handle
+    from inbound
+),
+
 handle_candidates as (
+    -- accounts with any other handle: the handle itself between the same boundaries
     select
         inbound.mention_key,
         inbound.mention_text,
-        accounts.account_key,
-        lower(accounts.handle) as handle,
-        {{ dbt.position(dbt.concat(["'@'", "lower(accounts.handle)"]), "lower(inbound.mention_text)") }} as handle_position
+        handle_accounts.account_key,
+        handle_accounts.handle,
+        {{ dbt.position(dbt.concat(["'@'", "handle_accounts.handle"]), "lower(inbound.mention_text)") }} as handle_position
     from inbound
-    inner join accounts
-        on lower(inbound.platform) = lower(accounts.platform)
+    inner join handle_accounts
+        on lower(inbound.platform) = handle_accounts.platform
+    where not handle_accounts.is_word_handle
 ),
 
 named_accounts as (
+    select
+        named_handles.mention_key,
+        handle_accounts.account_key,
+        2 as address_precedence,
+        'handle' as addressed_via
+    from named_handles
+    inner join handle_accounts
+        on
+            named_handles.platform = handle_accounts.platform
+            and named_handles.handle = handle_accounts.handle
+    where handle_accounts.is_word_handle
+    union all
     select
         mention_key,
         account_key,
@@ -112,27 +151,42 @@ desk_candidates as (
     where not is_bot
 ),
 
+bot_responses as (
+    select
+        mention_key,
+        account_key,
+        brand
+    from responding_accounts
+    where is_bot
+),
+
 desk_brands as (
+    -- the brands whose desks a message addresses, for the messages a bot replied to
     select distinct
         desk_candidates.mention_key,
         accounts.brand
     from desk_candidates
     inner join accounts
         on desk_candidates.account_key = accounts.account_key
+    where
+        desk_candidates.mention_key in (
+            select bot_responses.mention_key
+            from bot_responses
+        )
 ),
 
 bot_candidates as (
     select
-        responding_accounts.mention_key,
-        responding_accounts.account_key,
+        bot_responses.mention_key,
+        bot_responses.account_key,
         3 as address_precedence,
         'response' as addressed_via
-    from responding_accounts
+    from bot_responses
     left join desk_brands
         on
-            responding_accounts.mention_key = desk_brands.mention_key
-            and responding_accounts.brand = desk_brands.brand
-    where responding_accounts.is_bot and desk_brands.mention_key is null
+            bot_responses.mention_key = desk_brands.mention_key
+            and bot_responses.brand = desk_brands.brand
+    where desk_brands.mention_key is null
 ),
 
 addressed_ranked as (
@@ -199,5 +253,8 @@ final as (
             and responses.response_rank = 1
 )
 
+-- Every row is a message of inbound, so of the rebuilt months only. Stored in month
+-- order (as the models that read it then keep it): a later run replaces the last
+-- months, and DuckDB then rewrites only the last row groups, not every one.
 select * from final
-where {{ incremental_months('reporting_month') }}
+order by reporting_month

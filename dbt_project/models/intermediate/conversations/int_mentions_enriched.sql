@@ -54,7 +54,28 @@ brand_repliers as (
             order by created_at, mention_key
         ) as reply_rank
     from authored
-    where is_brand_account and in_reply_to_key is not null and author_brand is not null
+    where
+        is_brand_account and in_reply_to_key is not null and author_brand is not null
+        -- an incremental run: only the replies to the mentions it rebuilds
+        and {{ incremental_months_only(
+            'in_reply_to_key in (select mention_key from authored where '
+            ~ incremental_months_since('created_at') ~ ')'
+        ) }}
+),
+
+parents as (
+    -- the message each reply answers, joined on the keys and the few columns used
+    -- (the wide rows below then meet only this narrow table)
+    select
+        replies.mention_key,
+        answered.mention_key as parent_key,
+        answered.author_brand,
+        answered.is_brand_account,
+        answered.author_account_key
+    from authored as replies
+    inner join authored as answered
+        on replies.in_reply_to_key = answered.mention_key
+    where {{ incremental_months_since('replies.created_at') }}
 ),
 
 final as (
@@ -71,8 +92,9 @@ final as (
         authored.is_bot_author,
         authored.is_automated,
         coalesce(authored.author_brand, parents.author_brand, brand_repliers.brand) as brand,
+        authored.brand as loaded_brand,
         authored.in_reply_to_key,
-        parents.mention_key is not null as has_parent_message,
+        parents.parent_key is not null as has_parent_message,
         coalesce(parents.is_brand_account, false) as is_reply_to_brand_account,
         parents.author_account_key as replied_account_key,
         authored.mention_text,
@@ -82,12 +104,15 @@ final as (
         scores.sentiment_model_version,
         authored.language_code
     from authored
-    left join authored as parents
-        on authored.in_reply_to_key = parents.mention_key
+    left join parents
+        on authored.mention_key = parents.mention_key
     left join brand_repliers
         on authored.mention_key = brand_repliers.mention_key and brand_repliers.reply_rank = 1
     left join scores
         on authored.mention_key = scores.mention_key
+    -- the mentions that can fall in the rebuilt months (parents and replies come
+    -- from every month); the month filter below keeps exactly those months
+    where {{ incremental_months_since('authored.created_at') }}
 )
 
 select * from final

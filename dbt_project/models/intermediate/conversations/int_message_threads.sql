@@ -6,47 +6,61 @@
 {%- set max_depth = 100 -%}
 
 with recursive mentions as (
+    -- every mention once, as int_mentions_enriched holds them (deduplicated already)
     select
         mention_key,
         in_reply_to_key
-    from {{ ref('stg_raw__mentions') }}
+    from {{ ref('int_mentions_enriched') }}
+),
+
+links as (
+    -- one step up: every reply whose parent is in the data
+    select
+        replies.mention_key,
+        parents.mention_key as parent_key
+    from mentions as replies
+    inner join mentions as parents
+        on replies.in_reply_to_key = parents.mention_key
 ),
 
 walk as (
+    -- only replies walk, so each step joins the links, not every mention
     select
         mention_key,
-        mention_key as ancestor_key,
-        in_reply_to_key as next_key,
-        0 as steps
-    from mentions
+        parent_key as ancestor_key,
+        1 as steps
+    from links
     union all
     select
         walk.mention_key,
-        parents.mention_key as ancestor_key,
-        parents.in_reply_to_key as next_key,
+        links.parent_key as ancestor_key,
         walk.steps + 1 as steps
     from walk
-    inner join mentions as parents
-        on walk.next_key = parents.mention_key
+    inner join links
+        on walk.ancestor_key = links.mention_key
     where walk.steps < {{ max_depth }}
 ),
 
-ranked as (
+roots as (
+    -- the last step of each walk: an ancestor without a parent, or max_depth reached
     select
-        mention_key,
-        ancestor_key,
-        steps,
-        row_number() over (partition by mention_key order by steps desc) as depth_rank
+        walk.mention_key,
+        walk.ancestor_key,
+        walk.steps
     from walk
+    left join links
+        on walk.ancestor_key = links.mention_key
+    where links.mention_key is null or walk.steps >= {{ max_depth }}
 ),
 
 final as (
     select
-        mention_key,
-        ancestor_key as thread_key,
-        steps as thread_depth
-    from ranked
-    where depth_rank = 1
+        mentions.mention_key,
+        coalesce(roots.ancestor_key, mentions.mention_key) as thread_key,
+        coalesce(roots.steps, 0) as thread_depth
+    from mentions
+    left join roots
+        on mentions.mention_key = roots.mention_key
 )
 
 select * from final

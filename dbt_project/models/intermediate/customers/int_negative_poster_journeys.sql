@@ -38,7 +38,8 @@ human_replies as (
         brand,
         created_at
     from {{ ref('int_brand_replies') }}
-    where not is_automated_reply
+    -- a contact follows the negative message, so only replies from the rebuilt months on
+    where not is_automated_reply and {{ incremental_months_since('created_at') }}
 ),
 
 deletion_reporting as (
@@ -61,7 +62,7 @@ negative_posts as (
             inbound.mention_key = human_replies.inbound_mention_key
             and inbound.brand = human_replies.brand
             and inbound.created_at <= human_replies.created_at
-    where inbound.is_negative
+    where inbound.is_negative and {{ incremental_months('inbound.reporting_month') }}
     group by
         inbound.brand,
         inbound.reporting_month,
@@ -115,6 +116,8 @@ next_messages as (
             and journeys.author_id = inbound.author_id
             and journeys.journey_start_at < inbound.created_at
             and {{ dbt.dateadd('day', var('recovery_window_days'), 'journeys.journey_start_at') }} >= inbound.created_at
+    -- a next message follows the journey's start, so only messages from the rebuilt months on
+    where {{ incremental_months_since('inbound.created_at') }}
 ),
 
 final as (
@@ -144,5 +147,5 @@ final as (
             and next_messages.message_rank = 1
 )
 
+-- a journey's month is that of its negative posts: the rebuilt months only
 select * from final
-where {{ incremental_months('reporting_month') }}

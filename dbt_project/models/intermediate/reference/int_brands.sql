@@ -20,8 +20,10 @@ observed as (
     select brand
     from {{ ref('stg_raw__webcare_accounts') }}
     union
-    select brand
-    from {{ ref('stg_raw__mentions') }}
+    -- the loader's brand of every mention, read from the enriched table rather than
+    -- deduplicating the raw mentions once more
+    select loaded_brand as brand
+    from {{ ref('int_mentions_enriched') }}
     union
     select brand
     from {{ ref('stg_raw__complaints') }}
