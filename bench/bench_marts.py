@@ -484,6 +484,16 @@ def _load_average() -> str:
 # ---- the report -------------------------------------------------------------------------
 
 
+def _add_peak(add: Callable[..., None], peak: int) -> None:
+    """The peak-memory line of a dbt build, with its verdict."""
+    add(
+        "  peak memory",
+        _gib(peak),
+        f"<= {_gib(TARGET_PEAK_BYTES)}",
+        _verdict(peak <= TARGET_PEAK_BYTES),
+    )
+
+
 def _gib(value: float) -> str:
     return f"{value / 1024**3:.1f} GiB"
 
@@ -538,13 +548,7 @@ def report(result: Result) -> list[str]:
             f"{fig['full_build_dbt_elapsed_s']:.1f} s",
         )
         add("  (dbt parse beforehand, untimed)", f"{fig['parse_s']:.1f} s")
-        peak = int(fig["full_build_peak_bytes"])
-        add(
-            "  peak memory",
-            _gib(peak),
-            f"<= {_gib(TARGET_PEAK_BYTES)}",
-            _verdict(peak <= TARGET_PEAK_BYTES),
-        )
+        _add_peak(add, int(fig["full_build_peak_bytes"]))
     if "new_month_build_s" in fig:
         new_s = float(fig["new_month_build_s"])
         share = new_s / float(full_s)
@@ -564,13 +568,7 @@ def report(result: Result) -> list[str]:
         )
         add("  same, dbt's own elapsed times", f"{elapsed_share:.0%}")
         add(f"  new mentions/s ({new_rows:,} rows)", f"{new_rows / new_s:,.0f}")
-        peak = int(fig["new_month_peak_bytes"])
-        add(
-            "  peak memory",
-            _gib(peak),
-            f"<= {_gib(TARGET_PEAK_BYTES)}",
-            _verdict(peak <= TARGET_PEAK_BYTES),
-        )
+        _add_peak(add, int(fig["new_month_peak_bytes"]))
     if "peer_s" in fig:
         peer_s = float(fig["peer_s"])
         dbt_s = float(fig["three_marts_dbt_s"])
