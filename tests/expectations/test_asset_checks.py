@@ -137,7 +137,8 @@ def test_checks_build_without_importing_great_expectations(settings):
         "from warehouse.partitions import monthly_partitions; "
         "from warehouse.settings import Settings; "
         "s = Settings(home='h', duckdb_path='d', landing_dir='l', published_dir='p', "
-        "state_dir='s', model_cache_dir='m', sentiment_calibration_file='c'); "
+        "state_dir='s', model_cache_dir='m', sentiment_calibration_file='c', "
+        "spark_dir='sp'); "
         f"checks = build_asset_checks(monthly_partitions(s), {MART_GRAINS!r}); "
         "print(len(checks), 'great_expectations' in sys.modules, 'pandas' in sys.modules)"
     )
