@@ -126,9 +126,15 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
                 Path(project.manifest_path),
                 variables,
                 first_loaded=loaded,
-                # The months to rebuild are planned from the DuckDB intermediates; on
-                # Spark those live in Spark, so Spark rebuilds every month.
-                full_refresh=tags.get(FULL_REFRESH_TAG) == "true" or on_spark,
+                full_refresh=(
+                    "full refresh asked for"
+                    if tags.get(FULL_REFRESH_TAG) == "true"
+                    # The months to rebuild are planned from the DuckDB intermediates,
+                    # which live in Spark on that engine.
+                    else "the Spark engine rebuilds every month"
+                    if on_spark
+                    else None
+                ),
             )
             record_build(conn, plan, "building")
         context.log.info(

@@ -201,13 +201,14 @@ def plan_build(
     manifest_path: Path,
     variables: dict[str, Any],
     first_loaded: str | None,
-    full_refresh: bool = False,
+    full_refresh: str | None = None,
 ) -> BuildPlan:
-    """Decide what the next build rebuilds (see the module docstring)."""
+    """Decide what the next build rebuilds (see the module docstring); `full_refresh`,
+    when given, is why every month must be rebuilt whatever the plan would say."""
     current = fingerprint(conn, manifest_path, variables)
     last = _last_build(conn)
     if full_refresh:
-        return BuildPlan(current, True, None, "full refresh asked for")
+        return BuildPlan(current, True, None, full_refresh)
     if last is None:
         return BuildPlan(current, True, None, "no earlier build recorded")
     if last[1] != "built":

@@ -212,3 +212,6 @@ def test_what_holds_for_every_month_forces_a_full_rebuild(threads_warehouse):
     changed_vars = {**VARS, "escalation_window_days": 21}
     assert plan_build(threads_warehouse, MANIFEST, changed_vars, "2011-06").full_refresh
     assert plan_build(threads_warehouse, MANIFEST, VARS, None).rebuild_from_month is None
+    forced = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06", full_refresh="asked")
+    assert forced.full_refresh and forced.reason == "asked"
+    assert forced.dbt_args({})[-1] == "--full-refresh"
