@@ -118,7 +118,9 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         loaded = tags.get(CHANGED_FROM_TAG)
         if loaded is None and context.run.job_name == LOADING_JOB:
             loaded = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
-        variables = project_vars(DBT_PROJECT_DIR, dbt_vars(settings))
+        # The engine is part of what the fingerprint holds: after a Spark build the
+        # DuckDB intermediates are stale, so the next DuckDB build rebuilds every month.
+        variables = {**project_vars(DBT_PROJECT_DIR, dbt_vars(settings)), "engine": settings.engine}
         on_spark = settings.engine == SPARK_TARGET
         with warehouse.connect() as conn:
             plan = plan_build(
