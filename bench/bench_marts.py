@@ -6,10 +6,12 @@ scratch home (`bench.marts_data`: no sentiment model; labels drawn with the demo
 planted shares; complaints, NPS answers and share prices in proportion), then times,
 in one run:
 
-1. the full ``dbt build --full-refresh`` (every model, all marts and their dbt tests);
+1. the full ``dbt build --full-refresh`` (every model, all marts, their dbt tests and
+   the unit tests);
 2. one new month: the month after the 24 is added to raw and scores and ``dbt build``
-   runs with ``rebuild_from_month`` (the first month whose rows can change, as
-   `assets.dbt.incremental` decides it for the Dagster dbt asset);
+   runs with ``rebuild_from_month`` (the first month whose rows can change), with the
+   arguments `assets.dbt.incremental` gives the Dagster dbt asset (data tests, no
+   unit tests: the code is that of the full build);
 3. the pandas peer (`bench.marts_peer`): ``fct_sentiment_monthly``,
    ``fct_webcare_response_monthly`` and ``fct_webcare_roi_monthly`` as an analyst would
    write them, read from the same warehouse, and compared column by column with the
@@ -49,6 +51,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
+    from assets.dbt.incremental import BuildPlan
     from bench.marts_data import Plan
 
 REPO = Path(__file__).resolve().parents[1]
@@ -207,7 +210,7 @@ def run_child(command: list[str], log: Path, env: dict[str, str] | None = None) 
     return ChildRun(process.returncode, time.perf_counter() - started, usage.ru_maxrss * 1024, log)
 
 
-def dbt_command(args: list[str], home: Path, variables: dict) -> list[str]:
+def dbt_command(args: list[str], home: Path) -> list[str]:
     """``dbt <args>`` on the project, with the scratch home's target and log folders."""
     return [
         str(DBT),
@@ -223,8 +226,6 @@ def dbt_command(args: list[str], home: Path, variables: dict) -> list[str]:
         str(home / "target"),
         "--log-path",
         str(home / "logs"),
-        "--vars",
-        json.dumps(variables, sort_keys=True),
     ]
 
 
@@ -247,12 +248,13 @@ class DbtRun:
         return sorted(self.nodes.items(), key=lambda item: -item[1])[:count]
 
 
-def dbt_build(home: Path, args: list[str], variables: dict, name: str) -> DbtRun:
-    """Run one `dbt build` on the scratch warehouse and read its run_results.json."""
+def dbt_build(home: Path, plan: BuildPlan, name: str) -> DbtRun:
+    """Run the `dbt build` of `plan` on the scratch warehouse, with the arguments the
+    Dagster dbt asset passes for it, and read its run_results.json."""
     results = home / "target" / "run_results.json"
     results.unlink(missing_ok=True)
     child = run_child(
-        dbt_command(["build", *args], home, variables),
+        dbt_command(plan.dbt_args(DBT_VARS), home),
         home / f"{name}.log",
         env={
             "WEBCARE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
@@ -397,6 +399,7 @@ def run(
     log: Callable[[str], object] = print,
 ) -> Result:
     """Generate, build, add a month, rebuild, run the peer; the scratch home is gone after."""
+    from assets.dbt.incremental import BuildPlan
     from bench import marts_data
 
     if months < 2:
@@ -417,12 +420,12 @@ def run(
 
         # dbt parses once untimed, as a production target folder holds a parse already.
         parse = run_child(
-            dbt_command(["parse"], home, DBT_VARS),
+            dbt_command(["parse", "--vars", json.dumps(DBT_VARS, sort_keys=True)], home),
             home / "parse.log",
             env={"WEBCARE_DUCKDB_PATH": str(home / "warehouse.duckdb")},
         )
         fig["parse_s"] = parse.seconds
-        full = dbt_build(home, ["--full-refresh"], DBT_VARS, "full")
+        full = dbt_build(home, BuildPlan("", True, None, "bench"), "full")
         fig["full_build_s"] = full.child.seconds
         fig["full_build_dbt_elapsed_s"] = full.elapsed
         fig["full_build_peak_bytes"] = full.child.peak_bytes
@@ -456,8 +459,7 @@ def run(
         fig["new_month_rows"] = new_rows
         fig["new_month_generate_s"] = seconds
         fig["rebuild_from_month"] = rebuild_from
-        incremental_vars = {**DBT_VARS, "rebuild_from_month": rebuild_from}
-        incremental = dbt_build(home, [], incremental_vars, "new_month")
+        incremental = dbt_build(home, BuildPlan("", False, rebuild_from, "bench"), "new_month")
         fig["new_month_build_s"] = incremental.child.seconds
         fig["new_month_dbt_elapsed_s"] = incremental.elapsed
         fig["new_month_peak_bytes"] = incremental.child.peak_bytes

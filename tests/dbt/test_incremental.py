@@ -23,6 +23,7 @@ import pytest
 from assets.dbt.incremental import (
     STATE_TABLE,
     earliest_affected_month,
+    fingerprint,
     margin_months,
     plan_build,
     project_vars,
@@ -215,3 +216,17 @@ def test_what_holds_for_every_month_forces_a_full_rebuild(threads_warehouse):
     forced = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06", full_refresh="asked")
     assert forced.full_refresh and forced.reason == "asked"
     assert forced.dbt_args({})[-1] == "--full-refresh"
+    assert "unit_test" not in forced.dbt_args({})
+    # An incremental build leaves the unit tests to the full build of the same code.
+    assert plan().dbt_args({})[-2:] == ["--exclude-resource-type", "unit_test"]
+
+
+def test_a_changed_unit_test_forces_a_full_rebuild(threads_warehouse, tmp_path):
+    manifest = json.loads(MANIFEST.read_text())
+    unit_test = next(iter(sorted(manifest["unit_tests"])))
+    manifest["unit_tests"][unit_test]["checksum"] = "another fixture"
+    changed = tmp_path / "manifest.json"
+    changed.write_text(json.dumps(manifest))
+    assert fingerprint(threads_warehouse, changed, VARS) != fingerprint(
+        threads_warehouse, MANIFEST, VARS
+    )
