@@ -58,6 +58,7 @@ def run(home: str | None = None, months: str | None = None, full_refresh: bool =
 
 def _run(settings: Settings, months: str | None, full_refresh: bool) -> int:
     from assets.raw.landing import index_landing
+    from orchestration.alerts import deliver
     from orchestration.definitions import build_definitions
     from orchestration.summary import print_check_summary, print_kpi_summary, print_outputs
 
@@ -87,6 +88,10 @@ def _run(settings: Settings, months: str | None, full_refresh: bool) -> int:
         )
     print_check_summary(results)
     failed = [result for result in results if not result.success]
+    if settings.alert_webhook_url:
+        # Sensors do not tick in process: post new spike alerts and failed runs here;
+        # a webhook that is down is logged and never changes the exit status.
+        print(deliver(settings, instance, [result.run_id for result in failed]).summary, flush=True)
     if failed:
         print_failures(failed)
         return 1

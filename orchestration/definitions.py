@@ -1,7 +1,8 @@
 """The single Dagster `Definitions` of webcare-warehouse.
 
 This module only assembles: each domain folder builds its own assets, and
-`build_definitions` merges them with the resources, jobs, schedule and sensor.
+`build_definitions` merges them with the resources, jobs, schedule and sensors
+(the landing sensor, and the alert sensors of orchestration/alerts.py).
 Dagster loads `defs` lazily (`@dg.definitions`), so importing this module reads
 no environment, parses no dbt project and loads no model.
 """
@@ -23,6 +24,7 @@ from assets.dbt import (
 from assets.raw import build_raw_assets
 from assets.sentiment import build_calibration_asset, build_sentiment_assets
 from assets.serving import build_serving_assets
+from orchestration.alerts import build_alert_sensors
 from orchestration.console import console_logger
 from orchestration.jobs import build_jobs
 from orchestration.schedules import build_landing_sensor, build_monthly_schedule
@@ -54,7 +56,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         asset_checks=build_asset_checks(partitions, grains),
         jobs=list(jobs.values()),
         schedules=[build_monthly_schedule(jobs["monthly_research"], settings)],
-        sensors=[build_landing_sensor(jobs["monthly_research"], jobs["load_reference"])],
+        sensors=[
+            build_landing_sensor(jobs["monthly_research"], jobs["load_reference"]),
+            *build_alert_sensors(),
+        ],
         loggers={"console": console_logger},
         resources={
             "settings": settings,

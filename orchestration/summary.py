@@ -17,14 +17,16 @@ def check_outcome(evaluation: dg.AssetCheckEvaluation) -> str:
     return "warn" if evaluation.severity == dg.AssetCheckSeverity.WARN else "fail"
 
 
-GX_CHECKS = ("gx_expectations", "volume_anomaly")
+# The checks written in Python (Great Expectations, volume, freshness), listed one by one;
+# every other check is a dbt test.
+PYTHON_CHECKS = ("gx_expectations", "volume_anomaly", "source_freshness")
 
 
 def print_check_summary(results: Sequence[dg.ExecuteInProcessResult]) -> None:
     """Every check with pass/warn/fail.
 
-    Great Expectations checks (the Python boundary) are listed one by one; the
-    hundreds of dbt tests are counted, and only a warning or failure is named.
+    The Python checks (Great Expectations, volume, freshness) are listed one by one;
+    the hundreds of dbt tests are counted, and only a warning or failure is named.
     """
     evaluations = [e for result in results for e in result.get_asset_check_evaluations()]
     if not evaluations:
@@ -34,14 +36,14 @@ def print_check_summary(results: Sequence[dg.ExecuteInProcessResult]) -> None:
         f"Checks: {len(evaluations)} run, {outcomes['pass']} pass, "
         f"{outcomes['warn']} warn, {outcomes['fail']} fail"
     )
-    dbt_tests = Counter(check_outcome(e) for e in evaluations if e.check_name not in GX_CHECKS)
+    dbt_tests = Counter(check_outcome(e) for e in evaluations if e.check_name not in PYTHON_CHECKS)
     print(
         f"  dbt tests: {sum(dbt_tests.values())} run, {dbt_tests['pass']} pass, "
         f"{dbt_tests['warn']} warn, {dbt_tests['fail']} fail"
     )
     for evaluation in sorted(evaluations, key=lambda e: (e.asset_key.path, e.check_name)):
         outcome = check_outcome(evaluation)
-        if outcome == "pass" and evaluation.check_name not in GX_CHECKS:
+        if outcome == "pass" and evaluation.check_name not in PYTHON_CHECKS:
             continue
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         print(f"  {outcome:<5}{name} {evaluation.description or ''}".rstrip())

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dagster as dg
-from pydantic import Field, create_model
+from pydantic import Field, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from warehouse.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FUTURE_DAYS, DEFAULT_MODEL_NAME
@@ -47,6 +47,20 @@ SOURCES: tuple[str, ...] = (
 )
 PARTITIONED_SOURCES: tuple[str, ...] = ("mentions", "complaints", "nps_responses", "stock_prices")
 REFERENCE_SOURCES: tuple[str, ...] = ("brands", "webcare_accounts")
+# How many calendar months the newest month of each monthly source may lie before the
+# current one (reporting time zone) before its freshness check warns. Mentions,
+# complaints and prices arrive continuously: after the monthly cycle the month just
+# ended must be there (1). NPS surveys may run in quarterly waves, which leave up to
+# three months between answers (3).
+SOURCE_MAX_AGE_MONTHS: dict[str, int] = {
+    "mentions": 1,
+    "complaints": 1,
+    "nps_responses": 3,
+    "stock_prices": 1,
+}
+# The alert webhook is a secret (a Slack or Teams incoming-webhook URL lets anyone
+# post into the channel): read when used, never a field, never logged.
+ALERT_WEBHOOK_VARIABLE = f"{ENV_PREFIX}ALERT_WEBHOOK_URL"
 
 
 class Settings(dg.ConfigurableResource):
@@ -139,6 +153,35 @@ class Settings(dg.ConfigurableResource):
         description="A brand-month whose volume falls outside the trailing twelve months' "
         "range stretched by this factor warns.",
     )
+    source_max_age_months: dict[str, int] = Field(
+        default_factory=lambda: dict(SOURCE_MAX_AGE_MONTHS),
+        description="How many months the newest month of each monthly source may lie "
+        "before the current month before its source_freshness check warns; sources "
+        "left out keep their default (e.g. {'nps_responses': 6}).",
+    )
+    dagster_ui_url: str | None = Field(
+        default=None,
+        description="Base URL of the Dagster UI (e.g. http://127.0.0.1:3000); a failed-run "
+        "alert then links to the run's page, else it names the run id.",
+    )
+
+    @field_validator("source_max_age_months")
+    @classmethod
+    def _complete_source_max_ages(cls, given: dict[str, int]) -> dict[str, int]:
+        """The default limit for every source not given; an unknown source or a negative
+        limit is an error naming it."""
+        unknown = sorted(set(given) - set(SOURCE_MAX_AGE_MONTHS))
+        if unknown:
+            raise ValueError(
+                f"source_max_age_months names unknown source(s) {', '.join(unknown)}; "
+                f"monthly sources are {', '.join(SOURCE_MAX_AGE_MONTHS)}"
+            )
+        negative = sorted(source for source, months in given.items() if months < 0)
+        if negative:
+            raise ValueError(
+                f"source_max_age_months must be 0 or more months, not for {', '.join(negative)}"
+            )
+        return {**SOURCE_MAX_AGE_MONTHS, **given}
 
     @classmethod
     def from_env(cls, home: str | Path | None = None, **overrides: object) -> Settings:
@@ -171,6 +214,16 @@ class Settings(dg.ConfigurableResource):
         Dagster UI, its run config or its logs.
         """
         return os.environ.get(KEY_VARIABLE) or _home_key(self.home_path)
+
+    @property
+    def alert_webhook_url(self) -> str | None:
+        """The incoming-webhook URL alerts are posted to (``$WEBCARE_ALERT_WEBHOOK_URL``),
+        or None when alerts are off.
+
+        Read when used and never a config field, like the pseudonymisation key: the
+        URL is a secret, so it never shows in the Dagster UI, its run config or logs.
+        """
+        return os.environ.get(ALERT_WEBHOOK_VARIABLE, "").strip() or None
 
     @property
     def home_path(self) -> Path:
@@ -271,6 +324,11 @@ def settings_table() -> str:
         f"| `{KEY_VARIABLE}` | a random key created once in `<home>/{KEY_FILE_NAME}` | "
         "Key of the keyed hash that pseudonymises authors and customers. Read when used, "
         "never a config field, so it never shows in the Dagster UI. |"
+    )
+    rows.append(
+        f"| `{ALERT_WEBHOOK_VARIABLE}` | unset (alerts off) | Slack or Teams incoming-webhook "
+        "URL that new spike alerts and failed runs are posted to. A secret: read when used, "
+        "never a config field, never logged. |"
     )
     return "\n".join(rows)
 

@@ -143,8 +143,8 @@ def test_checks_build_without_importing_great_expectations(settings):
         "print(len(checks), 'great_expectations' in sys.modules, 'pandas' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    # 6 raw, 2 volume and 2 score checks, one per mart.
-    assert out.stdout.split() == [str(10 + len(MART_GRAINS)), "False", "False"]
+    # 6 raw, 2 volume, 4 freshness and 2 score checks, one per mart.
+    assert out.stdout.split() == [str(14 + len(MART_GRAINS)), "False", "False"]
 
 
 def test_every_boundary_asset_has_its_checks(settings):
