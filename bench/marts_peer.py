@@ -27,6 +27,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -579,6 +580,18 @@ def response_monthly(p: Prepared, inputs: Inputs, variables: dict) -> pd.DataFra
 
 # ---- fct_webcare_roi_monthly ---------------------------------------------------------
 
+CENT = Decimal("0.01")
+
+
+def _cent(value: float) -> float:
+    """An amount in cents as the marts round it: the written decimal, halves away from zero."""
+    return float(Decimal(repr(float(value))).quantize(CENT, ROUND_HALF_UP))
+
+
+def _cents(values: pd.Series) -> pd.Series:
+    """`_cent` of every amount; missing ones stay missing."""
+    return values.map(lambda value: value if pd.isna(value) else _cent(value))
+
 
 def roi_monthly(p: Prepared, variables: dict) -> pd.DataFrame:
     """fct_webcare_roi_monthly."""
@@ -659,18 +672,20 @@ def roi_monthly(p: Prepared, variables: dict) -> pd.DataFrame:
     out["deletion_rate"] = _safe_divide(
         out["deleted_contacted_negative_posts"], out["contacted_negative_posts"]
     ).where(has_journeys & deletion_reported)
-    out["estimated_value_protected"] = (
+    # Money is published in cents (the marts' contract: DECIMAL(18,2)), and the ROI is
+    # that of the amounts a reader sees.
+    out["estimated_value_protected"] = _cents(
         out["recovery_uplift"]
         * out["contacted_negative_posters"]
         * variables["customer_annual_value"]
     )
-    out["webcare_cost"] = out["human_replies"] * variables["cost_per_reply"]
+    out["webcare_cost"] = _cents(out["human_replies"] * variables["cost_per_reply"])
     out["roi_proxy"] = _safe_divide(
         out["estimated_value_protected"] - out["webcare_cost"], out["webcare_cost"]
     )
     out["assumption_recovery_window_days"] = variables["recovery_window_days"]
-    out["assumption_customer_annual_value"] = float(variables["customer_annual_value"])
-    out["assumption_cost_per_reply"] = float(variables["cost_per_reply"])
+    out["assumption_customer_annual_value"] = _cent(float(variables["customer_annual_value"]))
+    out["assumption_cost_per_reply"] = _cent(float(variables["cost_per_reply"]))
     return out
 
 

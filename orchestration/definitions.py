@@ -42,7 +42,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     with warnings.catch_warnings():
         # The single-run backfill policy (one run loads, scores or reports a range
         # of months) is what the monthly assets rely on; Dagster labels it beta.
-        warnings.simplefilter("ignore", dg.BetaWarning)
+        # Only that warning: any other beta API would show.
+        warnings.filterwarnings(
+            "ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning
+        )
         assets = [
             *build_raw_assets(partitions),
             *build_sentiment_assets(partitions),

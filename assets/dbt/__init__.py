@@ -4,6 +4,10 @@ The translator maps dbt sources onto the Python assets that write them
 (`source('raw', 'mentions')` is the asset `raw/mentions`), and every model onto
 `<schema>/<model>`, grouped by layer, so lineage runs unbroken from landing
 files to the published marts. dbt tests become Dagster asset checks.
+
+Each model asset shows its description and, for the marts, the contract's
+column types from the manifest before anything runs; every DuckDB build adds
+the built tables' column schemas and row counts to their materialisations.
 """
 
 import json
@@ -15,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from assets.dbt.incremental import BuildPlan, plan_build, project_vars, record_build
 from assets.dbt.spark import (
@@ -113,6 +123,10 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         Parquet export of the sources (assets/dbt/spark.py), every month each time,
         and the marts are copied back into the warehouse file, which the checks,
         the snapshot and the report read on either engine.
+
+        On DuckDB every built table's materialisation carries its column schema and
+        row count, read through the dbt adapter once the dbt process has exited
+        (dagster-dbt waits for it there: DuckDB lets no reader in beside a writer).
         """
         tags = context.run.tags
         loaded = tags.get(CHANGED_FROM_TAG)
@@ -150,7 +164,17 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             context.log.info(f"copied {len(marts)} marts from Spark into {settings.duckdb_path}")
         else:
             with _warehouse_env(settings.duckdb_path):
-                yield from dbt.cli(plan.dbt_args(dbt_vars(settings)), context=context).stream()
+                invocation = dbt.cli(plan.dbt_args(dbt_vars(settings)), context=context)
+                try:
+                    yield from (
+                        invocation.stream()
+                        .fetch_row_counts()
+                        # Column lineage would parse every model's SQL with sqlglot on
+                        # each run; the schemas are what the asset pages need.
+                        .fetch_column_metadata(with_column_lineage=False)
+                    )
+                finally:
+                    _close_adapter(invocation)
         with warehouse.connect() as conn:
             record_build(conn, plan, "built")
 
@@ -167,6 +191,32 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             yield from dbt.cli(args, context=context).stream()
 
     return webcare_dbt_models
+
+
+def _close_adapter(invocation: DbtCliInvocation) -> None:
+    """Close the warehouse file that dagster-dbt's adapter opened in this process.
+
+    The row counts and column schemas are read through a dbt-duckdb adapter in this
+    process, which opens the file read-only and, by dbt-duckdb's default
+    (``keep_open``), keeps it open after the last query. DuckDB refuses a second
+    connection to a file open in the same process with other settings, so the build
+    state written next (and any later step of an in-process run) could not open it.
+    """
+    adapter = invocation.adapter
+    if adapter is None:
+        return
+    adapter.cleanup_connections()
+    manager = type(adapter.connections)
+    # dbt-duckdb's connection manager holds one environment per process; other
+    # adapters (Spark) have nothing to close here.
+    if manager.__name__ != "DuckDBConnectionManager":
+        return
+    try:
+        environment = manager.env()
+    except Exception:  # dbt-duckdb's way of saying no file was opened: nothing to close
+        return
+    manager.close_all_connections()
+    environment.close()
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:

@@ -433,21 +433,25 @@ def import_marts(
     """Replace the DuckDB ``marts.*`` tables with the marts the local Spark target built.
 
     The checks, the snapshot, the Parquet files and the report read the marts from the
-    warehouse file on either engine; this copies them over in one transaction, with the
-    columns and types of the DuckDB build of the mart where there is one (Spark puts
-    partition columns last and writes timestamps with a time zone), else in the order
-    its YAML documents them, timestamps as UTC ``TIMESTAMP``. Returns the marts."""
+    warehouse file on either engine; this copies them over in one transaction, each
+    column cast to the ``data_type`` of its mart's contract (the manifest), in the order
+    the contract lists them: the same columns and types as a DuckDB build. Spark writes
+    the contract's ``timestamp with time zone`` as its own instant type, read back as
+    one here. The tables and columns get their dbt descriptions as comments, as
+    ``persist_docs`` gives them on DuckDB, so the snapshot carries them on either engine.
+    Returns the marts."""
     manifest = json.loads(Path(manifest_path).read_text())
-    marts = sorted(
-        (node["name"], list(node["columns"]))
+    nodes = {
+        node["name"]: node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["schema"] == "marts"
-    )
+    }
+    marts = sorted((name, _contract_columns(node)) for name, node in nodes.items())
     conn.execute("set TimeZone = 'UTC'")
     conn.execute("begin")
     try:
         conn.execute("create schema if not exists marts")
-        for name, documented in marts:
+        for name, contract in marts:
             folder = spark_mart_dir(settings, name)
             if not folder.is_dir():
                 raise RuntimeError(f"Spark built no {name} (nothing in {folder})")
@@ -455,30 +459,42 @@ def import_marts(
                 f"read_parquet('{folder.as_posix()}/**/*.parquet', hive_partitioning = true, "
                 "hive_types_autocast = true)"
             )
-            described = conn.execute(f"describe select * from {scan}").fetchall()
-            kinds = {row[0]: row[1] for row in described}
-            # The columns and types of the mart as DuckDB built it last, where it did;
-            # else the documented order and the types Spark wrote.
-            existing = conn.execute(
-                "select column_name, data_type from duckdb_columns() "
-                "where schema_name = 'marts' and table_name = ? order by column_index",
-                [name],
-            ).fetchall()
-            if existing and {column for column, _ in existing} == set(kinds):
-                casts = dict(existing)
-                order = [column for column, _ in existing]
-            else:
-                casts = {c: "TIMESTAMP" for c, kind in kinds.items() if "TIME ZONE" in kind}
-                order = documented if set(documented) == set(kinds) else list(kinds)
+            built = {row[0] for row in conn.execute(f"describe select * from {scan}").fetchall()}
+            if built != set(contract):
+                raise RuntimeError(
+                    f"Spark's {name} has the columns {sorted(built)}, its contract "
+                    f"{sorted(contract)}"
+                )
             select = ", ".join(
-                f'cast("{column}" as {casts[column]}) as "{column}"'
-                if column in casts
-                else f'"{column}"'
-                for column in order
+                f'cast("{column}" as {data_type}) as "{column}"'
+                for column, data_type in contract.items()
             )
             conn.execute(f"create or replace table marts.{name} as select {select} from {scan}")
+            _comment_on(conn, f"marts.{name}", nodes[name])
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
     return [name for name, _ in marts]
+
+
+def _contract_columns(node: Mapping[str, Any]) -> dict[str, str]:
+    """Column -> contract data_type of a mart's manifest node, in contract order."""
+    missing = [name for name, column in node["columns"].items() if not column.get("data_type")]
+    if missing:
+        raise KeyError(f"{node['name']} has no contract data_type for {missing}")
+    return {name: column["data_type"] for name, column in node["columns"].items()}
+
+
+def _comment_on(conn: duckdb.DuckDBPyConnection, table: str, node: Mapping[str, Any]) -> None:
+    """The dbt descriptions of a model `node` as comments on `table` and its columns."""
+
+    def literal(text: str) -> str:
+        # COMMENT ON takes no parameters: the text goes in as an escaped literal.
+        return "'" + text.replace("'", "''") + "'"
+
+    if node.get("description"):
+        conn.execute(f"comment on table {table} is {literal(node['description'])}")
+    for name, column in node["columns"].items():
+        if column.get("description"):
+            conn.execute(f'comment on column {table}."{name}" is {literal(column["description"])}')

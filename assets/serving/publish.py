@@ -10,6 +10,15 @@ that already has the old file open: it keeps reading the old inode until it
 closes, and the next open sees the new file. Readers may glob
 ``marts/*.parquet``: nothing but finished marts is ever in that folder (DuckDB's
 glob matches hidden files too, so a hidden temporary name there would not do).
+
+Both carry the dbt documentation, so a BI tool lists what each table and column
+means: the table and column comments the dbt build wrote into the warehouse
+(``persist_docs``) are copied onto the snapshot's tables, and each Parquet file
+has the table's description in its schema metadata and each column's in its
+field metadata (key ``description``). Types are the marts' contract types
+(dbt_project/README.md, "Contracts and types") in both: the snapshot's tables
+are created with the live tables' column types, and the Parquet files are
+written from the snapshot (decimals stay decimal, instants stay UTC instants).
 """
 
 import contextlib
@@ -23,6 +32,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from assets.raw.pseudonymise import pseudonymise_series
 from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
@@ -45,6 +56,18 @@ _SNAPSHOT_ALIAS = "publish_snapshot"
 # drivers); a file in the newest storage format fails there with "created with
 # a newer version of DuckDB". The v1.0.0 format opens in every DuckDB >= 1.0.
 SNAPSHOT_STORAGE_VERSION = "v1.0.0"
+# Parquet metadata key of a table's (schema metadata) and a column's (field metadata)
+# description, as pyarrow, pandas and polars readers show it.
+DESCRIPTION_KEY = b"description"
+PARQUET_ROW_GROUP_SIZE = 100_000
+# What the publication record and its columns mean, for a BI tool that lists them.
+_PUBLICATION_COMMENTS = {
+    None: "When the marts were published and how many rows each has (one row per mart).",
+    "mart": "Name of the published mart (table marts.<mart>).",
+    "row_count": "Rows of the mart in this publication.",
+    "parquet_file": "The mart's Parquet file, relative to the published folder.",
+    "published_at": "When the marts were published (UTC).",
+}
 
 
 class PublishError(RuntimeError):
@@ -75,12 +98,41 @@ def parquet_dir(published_dir: str | Path) -> Path:
     return Path(published_dir) / PARQUET_DIR
 
 
-def write_mart_parquet(conn: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    """Write `table` (a qualified table name) to the Parquet file `path` (zstd compressed)."""
-    conn.execute(
-        f"copy {table} to {_literal(path)} "
-        "(format parquet, compression zstd, row_group_size 100000)"
+def write_mart_parquet(
+    conn: duckdb.DuckDBPyConnection, catalog: str, mart: str, path: Path
+) -> None:
+    """Write ``<catalog>.marts.<mart>`` to the Parquet file `path` (zstd compressed).
+
+    The table's comment becomes the file's ``description`` (schema metadata), each
+    column's comment the ``description`` of its field; instants are written as UTC
+    instants (``timestamp[us, tz=UTC]``) whatever the session's time zone.
+    """
+    table = f"{_ident(catalog)}.{MARTS_SCHEMA}.{_ident(mart)}"
+    described, columns = _comments(conn, catalog, mart)
+    reader = conn.sql(f"select * from {table}").to_arrow_reader(PARQUET_ROW_GROUP_SIZE)
+    fields = [
+        _utc_instant(field).with_metadata(
+            {DESCRIPTION_KEY: columns[field.name].encode()} if columns.get(field.name) else None
+        )
+        for field in reader.schema
+    ]
+    schema = pa.schema(
+        fields, metadata={DESCRIPTION_KEY: described.encode()} if described else None
     )
+    # Decimals up to 18 digits as INT64, as DuckDB and Spark write them.
+    with pq.ParquetWriter(
+        path, schema, compression="zstd", store_decimal_as_integer=True
+    ) as writer:
+        # DuckDB hands out batches of uneven sizes (at most a row group each): gather
+        # them and write full row groups, the rest at the end.
+        pending = pa.Table.from_batches([], schema=reader.schema)
+        for batch in reader:
+            pending = pa.concat_tables([pending, pa.Table.from_batches([batch])])
+            if pending.num_rows >= PARQUET_ROW_GROUP_SIZE:
+                writer.write_table(pending.slice(0, PARQUET_ROW_GROUP_SIZE).cast(schema))
+                pending = pending.slice(PARQUET_ROW_GROUP_SIZE)
+        if pending.num_rows:
+            writer.write_table(pending.cast(schema))
 
 
 def publish_marts(
@@ -135,25 +187,31 @@ def publish_marts(
         # state of the warehouse even if a writer sneaks in between tables.
         conn.execute("begin transaction")
         conn.execute(f"create schema {_SNAPSHOT_ALIAS}.{MARTS_SCHEMA}")
+        # fetchall, never fetchone: an unfinished result would block the arrow reads below.
+        [(live,)] = conn.execute("select current_database()").fetchall()
         for mart in marts:
             target = f"{_SNAPSHOT_ALIAS}.{MARTS_SCHEMA}.{_ident(mart)}"
             _copy_mart(conn, mart, target, pseudonymised.get(mart, ()), key or "")
-            rows[mart] = conn.execute(f"select count(*) from {target}").fetchone()[0]
+            _copy_comments(conn, live, mart, target)
+            [(rows[mart],)] = conn.execute(f"select count(*) from {target}").fetchall()
+        publication = f"{_SNAPSHOT_ALIAS}.main.{PUBLICATION_TABLE}"
+        # No primary key: DuckDB 1.0 cannot read the index of one written by this DuckDB
+        # in the v1.0.0 format ("Failed to deserialize"), and the snapshot must open in
+        # the older drivers BI tools bundle. The marts are distinct by construction.
         conn.execute(
-            f"create table {_SNAPSHOT_ALIAS}.main.{PUBLICATION_TABLE} ("
-            "mart varchar not null primary key, row_count bigint not null, "
+            f"create table {publication} ("
+            "mart varchar not null, row_count bigint not null, "
             "parquet_file varchar not null, published_at timestamp not null)"
         )
+        _comment(conn, publication, _PUBLICATION_COMMENTS)
         conn.executemany(
-            f"insert into {_SNAPSHOT_ALIAS}.main.{PUBLICATION_TABLE} values (?, ?, ?, ?)",
+            f"insert into {publication} values (?, ?, ?, ?)",
             [(m, rows[m], f"{PARQUET_DIR}/{m}.parquet", published_at) for m in marts],
         )
         for mart in marts:
             tmp_parquet = staging / f"{_TMP_PREFIX}{token}-{mart}.parquet"
             staged.append((tmp_parquet, pq_dir / f"{mart}.parquet"))
-            write_mart_parquet(
-                conn, f"{_SNAPSHOT_ALIAS}.{MARTS_SCHEMA}.{_ident(mart)}", tmp_parquet
-            )
+            write_mart_parquet(conn, _SNAPSHOT_ALIAS, mart, tmp_parquet)
         conn.execute("commit")
         # Detaching checkpoints the snapshot, so it is one self-contained file
         # with no write-ahead log a reader would have to replay.
@@ -249,18 +307,67 @@ def build_publish_asset(
 def _copy_mart(
     conn: duckdb.DuckDBPyConnection, mart: str, target: str, columns: Sequence[str], key: str
 ) -> None:
-    """Create `target` as a copy of ``marts.<mart>``, its `columns` replaced by pseudonyms."""
+    """Create `target` as a copy of ``marts.<mart>``, its `columns` replaced by pseudonyms.
+
+    The target gets the live table's column types in every case (the pseudonyms pass
+    through polars, whose types must not leak into the publication)."""
     source = f"{MARTS_SCHEMA}.{_ident(mart)}"
     if not columns:
         conn.execute(f"create table {target} as select * from {source}")
         return
-    frame = pl.from_arrow(conn.execute(f"select * from {source}").to_arrow_table())
+    frame = pl.from_arrow(conn.sql(f"select * from {source}").to_arrow_table())
     frame = frame.with_columns(pseudonymise_series(key, frame[column]) for column in columns)
+    conn.execute(f"create table {target} as select * from {source} limit 0")
     conn.register("__published_mart", frame.to_arrow())
     try:
-        conn.execute(f"create table {target} as select * from __published_mart")
+        conn.execute(f"insert into {target} by name select * from __published_mart")
     finally:
         conn.unregister("__published_mart")
+
+
+def _comments(
+    conn: duckdb.DuckDBPyConnection, catalog: str, mart: str
+) -> tuple[str | None, dict[str, str]]:
+    """The comment of ``<catalog>.marts.<mart>`` and of each of its columns that has one."""
+    [(table_comment,)] = conn.execute(
+        "select comment from duckdb_tables() "
+        "where database_name = ? and schema_name = ? and table_name = ?",
+        [catalog, MARTS_SCHEMA, mart],
+    ).fetchall()
+    columns = conn.execute(
+        "select column_name, comment from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? and comment is not null",
+        [catalog, MARTS_SCHEMA, mart],
+    ).fetchall()
+    return table_comment, dict(columns)
+
+
+def _copy_comments(conn: duckdb.DuckDBPyConnection, catalog: str, mart: str, target: str) -> None:
+    """Put the comments of ``<catalog>.marts.<mart>`` (its dbt descriptions) on `target`."""
+    table_comment, columns = _comments(conn, catalog, mart)
+    _comment(conn, target, {None: table_comment, **columns})
+
+
+def _comment(
+    conn: duckdb.DuckDBPyConnection, table: str, comments: Mapping[str | None, str | None]
+) -> None:
+    """COMMENT ON `table` (key None) and its columns; None leaves one without a comment."""
+    for column, text in comments.items():
+        if text is None:
+            continue
+        # COMMENT ON takes no parameters: the text goes in as an escaped literal.
+        literal = "'" + text.replace("'", "''") + "'"
+        if column is None:
+            conn.execute(f"comment on table {table} is {literal}")
+        else:
+            conn.execute(f"comment on column {table}.{_ident(column)} is {literal}")
+
+
+def _utc_instant(field: pa.Field) -> pa.Field:
+    """`field`, an instant's time zone set to UTC (DuckDB exports the session's zone)."""
+    if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+        return field.with_type(pa.timestamp(field.type.unit, tz="UTC"))
+    return field
 
 
 def _require_tables(conn: duckdb.DuckDBPyConnection, marts: Sequence[str]) -> None:

@@ -10,6 +10,9 @@ the new one. Each opening attaches the file read-only to a private in-memory
 database rather than calling ``duckdb.connect(path)``, because DuckDB reuses an
 instance already open for the same path within a process, which would show a
 publication that has since been replaced.
+
+The snapshot carries the dbt documentation as table and column comments, which
+BI tools list and `Snapshot.columns` and `Snapshot.mart_description` return.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,6 +39,15 @@ Parameters = Sequence[Any] | Mapping[str, Any] | None
 
 class SnapshotMissingError(RuntimeError):
     """Nothing has been published yet: the snapshot file does not exist."""
+
+
+@dataclass(frozen=True)
+class MartColumn:
+    """A column of a published mart: its contract type and its dbt description."""
+
+    name: str
+    data_type: str
+    description: str | None
 
 
 @dataclass(frozen=True)
@@ -71,10 +83,35 @@ class Snapshot:
 
     def read_mart(self, mart: str) -> "pd.DataFrame":
         """Every row of the published mart `mart`."""
-        if mart not in self.marts():
-            raise KeyError(f"{self.path} holds no mart {mart!r}")
+        self._require(mart)
         quoted = '"' + mart.replace('"', '""') + '"'
         return self.query(f"select * from {MARTS_SCHEMA}.{quoted}")
+
+    def mart_description(self, mart: str) -> str | None:
+        """What the mart `mart` holds, as its dbt model's description says."""
+        self._require(mart)
+        return self.rows(
+            "select comment from duckdb_tables() "
+            "where database_name = ? and schema_name = ? and table_name = ?",
+            [_ALIAS, MARTS_SCHEMA, mart],
+        )[0][0]
+
+    def columns(self, mart: str) -> list[MartColumn]:
+        """The columns of the mart `mart` in table order, with type and description."""
+        self._require(mart)
+        return [
+            MartColumn(*row)
+            for row in self.rows(
+                "select column_name, data_type, comment from duckdb_columns() "
+                "where database_name = ? and schema_name = ? and table_name = ? "
+                "order by column_index",
+                [_ALIAS, MARTS_SCHEMA, mart],
+            )
+        ]
+
+    def _require(self, mart: str) -> None:
+        if mart not in self.marts():
+            raise KeyError(f"{self.path} holds no mart {mart!r}")
 
     def published_at(self) -> datetime | None:
         """When the marts were published (UTC), or None for a file without a publication record."""

@@ -16,6 +16,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
 REPORTING = ZoneInfo("Europe/Amsterdam")
+CENT = Decimal("0.01")
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 # A Twitter handle: letters, digits and underscores, not preceded by one (so an
 # e-mail address names no account).
@@ -63,9 +65,9 @@ def month_of(moment: datetime) -> date:
     return date(local.year, local.month, 1)
 
 
-def naive_utc(moment: datetime) -> datetime:
-    """How the warehouse stores a timestamp: UTC without a zone."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
+def utc(moment: datetime) -> datetime:
+    """How the marts publish an instant: TIMESTAMP WITH TIME ZONE, read back in UTC."""
+    return moment.astimezone(UTC)
 
 
 class Twcs:
@@ -182,7 +184,7 @@ def test_inbound_mentions_per_brand_and_month(real_home):
 
 def test_every_addressed_inbound_tweet_and_its_first_response(real_home):
     expected = {
-        (tweet_id, account): (via, naive_utc(at), answer and naive_utc(answer))
+        (tweet_id, account): (via, utc(at), answer and utc(answer))
         for (tweet_id, account), (via, at, answer) in read_twcs(real_home.twcs).addressed().items()
     }
     # The live warehouse: the published snapshot carries message ids only as pseudonyms.
@@ -275,13 +277,14 @@ def test_month_end_closes_of_every_listed_brand(real_home):
     ]
     expected = {}
     for ticker in listed:
-        closes: dict[date, tuple[date, float]] = {}
+        closes: dict[date, tuple[date, Decimal]] = {}
         with real_home.prices[ticker].open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 day = date.fromisoformat(row["date"])
                 month = day.replace(day=1)
                 if month not in closes or day > closes[month][0]:
-                    closes[month] = (day, float(row["close"]))
+                    # money is published in cents, the written price rounded half away
+                    closes[month] = (day, Decimal(row["close"]).quantize(CENT, ROUND_HALF_UP))
         brand = real_home.handles[ticker].lower()
         for month, (_, close) in closes.items():
             if min(voice) <= month <= max(voice):
@@ -291,7 +294,7 @@ def test_month_end_closes_of_every_listed_brand(real_home):
             "select brand, ticker, reporting_month, month_end_close "
             "from marts.fct_sentiment_stock_monthly where month_end_close is not null"
         ).fetchall()
-    assert {(b, t, m): close for b, t, m, close in found} == pytest.approx(expected, abs=1e-9)
+    assert {(b, t, m): close for b, t, m, close in found} == expected
     assert len(listed) == 15
 
 

@@ -36,7 +36,9 @@ def test_every_model_test_and_unit_test_passes(fixture_build):
     failures = [
         f"{r.node.unique_id}: {r.status} {r.message}"
         for r in _results(fixture_build)
+        # dbt reports the exposures (who reads the marts) as no-op nodes
         if str(r.status) not in ("success", "pass")
+        and not (r.node.resource_type == "exposure" and str(r.status) == "no-op")
     ]
     assert failures == []
     assert fixture_build.result.success

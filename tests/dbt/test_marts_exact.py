@@ -9,7 +9,8 @@ assumption has its documented default (72 h window, promise 120, 14 escalation d
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -18,6 +19,16 @@ from .conftest import pearson
 MARCH = date(2011, 3, 1)
 APRIL = date(2011, 4, 1)
 BRAND_MONTHS = {(b, m) for b in ("bank_a", "bank_b", "tel_a") for m in (MARCH, APRIL)}
+
+
+def cents(amount: float) -> Decimal:
+    """Money as the marts' contract publishes it: decimal(18, 2), half away from zero."""
+    return Decimal(repr(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def utc(*parts: int) -> datetime:
+    """An instant given in UTC: the marts' `_at` columns are timestamp with time zone."""
+    return datetime(*parts, tzinfo=UTC)
 
 
 def _rows(fixture_build, sql: str) -> list[dict]:
@@ -40,6 +51,10 @@ def _check(row: dict, expected: dict) -> None:
         actual = row[column]
         if isinstance(value, float) and actual is not None:
             assert actual == pytest.approx(value, rel=1e-9, abs=1e-12), column
+        elif isinstance(value, Decimal):
+            # A float would compare equal to its Decimal: the type is part of the contract.
+            assert isinstance(actual, Decimal), (column, actual)
+            assert actual == value and actual.as_tuple().exponent == -2, (column, actual)
         else:
             assert actual == value, column
 
@@ -152,7 +167,7 @@ def test_inbound_messages_first_response_clocks(fixture_build):
         rows["a1"],
         {
             "first_response_key": "twitter:h1",
-            "first_response_at": datetime(2011, 3, 7, 9, 0),
+            "first_response_at": utc(2011, 3, 7, 9, 0),
             "first_response_minutes": 66 * 60.0,
             "first_response_business_minutes": 120.0,
             "promised_response_minutes": 60,
@@ -532,22 +547,23 @@ def test_sentiment_and_share_price(fixture_build):
         marts[("bank_a", MARCH)],
         {
             "month_end_date": date(2011, 3, 31),
-            "month_end_close": 12.0,
+            "month_end_close": cents(12.0),
+            "previous_month_end_close": cents(11.0),
             "monthly_return": 12.0 / 11.0 - 1,
-            "month_end_unadjusted_close": 12.5,
-            "market_cap": 12.0 * 1000,
+            "month_end_unadjusted_close": cents(12.5),
+            "market_cap": cents(12.0 * 1000),
         },
     )
     _check(
         marts[("bank_a", APRIL)],
         {
             "monthly_return": 13.2 / 12.0 - 1,
-            "market_cap": 13.2 * 1000,
+            "market_cap": cents(13.2 * 1000),
             "net_sentiment_change": 1 / 3 - (-1 / 7),
         },
     )
     # BNKB has no February: no March return.
-    _check(marts[("bank_b", MARCH)], {"monthly_return": None, "market_cap": 20.0 * 2000})
+    _check(marts[("bank_b", MARCH)], {"monthly_return": None, "market_cap": cents(20.0 * 2000)})
     _check(marts[("bank_b", APRIL)], {"monthly_return": 18.0 / 20.0 - 1})
     _check(marts[("tel_a", APRIL)], {"is_listed": False, "month_end_close": None})
 
@@ -586,15 +602,15 @@ def test_roi_proxies(fixture_build):
             "contacted_negative_posts": 2,
             "deleted_contacted_negative_posts": 1,
             "deletion_rate": 0.5,
-            "estimated_value_protected": value,
+            "estimated_value_protected": cents(value),
             "brand_replies": 8,
             "automated_replies": 2,
             "human_replies": 6,
-            "webcare_cost": cost,
+            "webcare_cost": cents(cost),
             "roi_proxy": (value - cost) / cost,
             "assumption_recovery_window_days": 30,
-            "assumption_customer_annual_value": 250.0,
-            "assumption_cost_per_reply": 4.0,
+            "assumption_customer_annual_value": cents(250.0),
+            "assumption_cost_per_reply": cents(4.0),
             "currency": "EUR",
         },
     )
@@ -607,7 +623,7 @@ def test_roi_proxies(fixture_build):
             "recovery_rate_uncontacted": None,
             "recovery_uplift": None,
             "roi_proxy": None,
-            "webcare_cost": 8.0,
+            "webcare_cost": cents(8.0),
         },
     )
     # bank_b April: p_b4 (b5, then b6 positive five days later) and the 8 outage posters,
@@ -625,7 +641,7 @@ def test_roi_proxies(fixture_build):
             "brand_replies": 3,
             "automated_replies": 1,
             "human_replies": 2,
-            "webcare_cost": 8.0,
+            "webcare_cost": cents(8.0),
         },
     )
     # tel_a March: p_t1 answered by q1, next message t3 positive a week later.
@@ -633,7 +649,12 @@ def test_roi_proxies(fixture_build):
     # tel_a April: p_t3's t4 unanswered; q3 (to the neutral t6) costs 4.0; no value estimate.
     _check(
         marts[("tel_a", APRIL)],
-        {"negative_posters": 1, "contacted_rate": 0.0, "webcare_cost": 4.0, "roi_proxy": None},
+        {
+            "negative_posters": 1,
+            "contacted_rate": 0.0,
+            "webcare_cost": cents(4.0),
+            "roi_proxy": None,
+        },
     )
 
 
@@ -719,8 +740,8 @@ def test_brand_benchmark(fixture_build):
 def test_dimensions(fixture_build):
     months = _rows(fixture_build, "select * from marts.dim_months order by reporting_month")
     assert [(m["month_key"], m["month_start_at"], m["month_end_at"]) for m in months] == [
-        ("2011-03", datetime(2011, 2, 28, 23, 0), datetime(2011, 3, 31, 22, 0)),
-        ("2011-04", datetime(2011, 3, 31, 22, 0), datetime(2011, 4, 30, 22, 0)),
+        ("2011-03", utc(2011, 2, 28, 23, 0), utc(2011, 3, 31, 22, 0)),
+        ("2011-04", utc(2011, 3, 31, 22, 0), utc(2011, 4, 30, 22, 0)),
     ]
     accounts = {
         r["handle"]: r for r in _rows(fixture_build, "select * from marts.dim_webcare_accounts")

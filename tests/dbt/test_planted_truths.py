@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
+from decimal import Decimal
 
 import duckdb
 import pytest
 
 from .conftest import pearson
+from .test_marts_exact import cents
 
 pytestmark = pytest.mark.slow
 
@@ -156,13 +158,19 @@ def test_complaints_per_channel_are_exact(warehouse, truth):
 
 
 def test_month_end_prices_returns_and_market_caps_are_exact(warehouse, truth):
+    """Prices and market caps are money: DECIMAL(18,2), the planted amounts rounded to
+    cents. The return is computed from the unrounded adjusted closes."""
     rows = _query(warehouse, "select * from marts.fct_sentiment_stock_monthly where is_listed")
     assert rows
     for row in rows:
         planted = truth["stock"][row["brand"]]["months"][_month(row["reporting_month"])]
+        shares = truth["brands"][row["brand"]]["shares_outstanding"]
         assert str(row["month_end_date"]) == planted["month_end_date"]
-        assert row["month_end_close"] == pytest.approx(planted["month_end_adj_close"], rel=1e-6)
-        assert row["market_cap"] == pytest.approx(planted["market_cap"], rel=1e-6)
+        money = ("month_end_close", "month_end_unadjusted_close", "market_cap")
+        assert all(isinstance(row[column], Decimal) for column in money), row
+        assert row["month_end_close"] == cents(planted["month_end_adj_close"])
+        assert row["month_end_unadjusted_close"] == cents(planted["month_end_close"])
+        assert row["market_cap"] == cents(planted["month_end_adj_close"] * shares)
         if planted["monthly_return"] is None:
             assert row["monthly_return"] is None
         else:
@@ -257,8 +265,9 @@ def test_webcare_cost_counts_the_planted_human_replies_exactly(warehouse, truth)
             planted["brand_replies"],
             planted["bot_replies"],
         ), row
-        assert row["webcare_cost"] == planted["brand_replies"] * 4.0
-        assert row["assumption_cost_per_reply"] == 4.0
+        assert isinstance(row["webcare_cost"], Decimal), row
+        assert row["webcare_cost"] == cents(planted["brand_replies"] * 4.0)
+        assert row["assumption_cost_per_reply"] == cents(4.0)
 
 
 def test_contacted_rate_per_brand_follows_the_planted_human_contact(warehouse, truth):

@@ -269,12 +269,12 @@ def test_interrupted_publish_leaves_the_previous_publication_intact(
     real_writer = publish.write_mart_parquet
     written: list[str] = []
 
-    def provoke_failure_after_first_parquet(conn, table, path):
+    def provoke_failure_after_first_parquet(conn, catalog, mart, path):
         """Fake that fails the second Parquet write, as a full disk or a kill would."""
         if written:
             raise OSError(f"provoked failure while writing {path.name}")
-        real_writer(conn, table, path)
-        written.append(table.split(".")[-1].strip('"'))
+        real_writer(conn, catalog, mart, path)
+        written.append(mart)
 
     monkeypatch.setattr(publish, "write_mart_parquet", provoke_failure_after_first_parquet)
     with pytest.raises(OSError, match="provoked failure"):
@@ -327,8 +327,8 @@ def test_a_reader_globbing_the_parquet_folder_never_sees_a_staged_file(
     real_writer = publish.write_mart_parquet
     globbed: list[list[str]] = []
 
-    def write_then_glob(conn, table, path):
-        real_writer(conn, table, path)
+    def write_then_glob(conn, catalog, mart, path):
+        real_writer(conn, catalog, mart, path)
         with duckdb.connect() as reader:
             names = reader.execute("select file from glob(?)", [pattern]).fetchall()
         globbed.append(sorted(Path(name).name for (name,) in names))

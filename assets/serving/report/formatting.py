@@ -1,5 +1,6 @@
 """How the report writes numbers: one function per kind, "–" for a missing value."""
 
+from decimal import Decimal
 from typing import Any
 
 
@@ -42,7 +43,11 @@ def count(value: Any) -> str:
 
 
 def assumption(value: Any) -> str:
-    """An ROI assumption as the mart holds it: ``250`` for 250.0, ``0.3``, or its text."""
-    if isinstance(value, float) and value.is_integer():
+    """An ROI assumption as the mart holds it: ``250`` for 250.0 or the amount 250.00,
+    ``0.3``, ``4.50`` for an amount with cents, or its text."""
+    whole = (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    )
+    if whole:
         return f"{value:,.0f}"
-    return f"{value:,}" if isinstance(value, int | float) else str(value)
+    return f"{value:,}" if isinstance(value, int | float | Decimal) else str(value)

@@ -76,9 +76,9 @@ final as (
         baseline_days = {{ var('spike_baseline_days') }}
         and negative_mentions > baseline_mean + {{ var('spike_sigma') }} * baseline_stddev
         and negative_mentions >= {{ var('spike_min_count') }} as is_alert,
-        {{ var('spike_baseline_days') }} as assumption_spike_baseline_days,
+        cast({{ var('spike_baseline_days') }} as {{ dbt.type_bigint() }}) as assumption_spike_baseline_days,
         cast({{ var('spike_sigma') }} as {{ type_double() }}) as assumption_spike_sigma,
-        {{ var('spike_min_count') }} as assumption_spike_min_count
+        cast({{ var('spike_min_count') }} as {{ dbt.type_bigint() }}) as assumption_spike_min_count
     from baselines
 )
 

@@ -31,10 +31,12 @@ brand_counts as (
     select
         brand,
         reporting_month,
-        sum(negative_mentions) as negative_mentions,
+        cast(sum(negative_mentions) as {{ dbt.type_bigint() }}) as negative_mentions,
         {{ count_if('negative_mentions >= ' ~ var('repeat_complainer_min')) }} as repeat_complainers,
-        sum(case when negative_mentions >= {{ var('repeat_complainer_min') }} then negative_mentions else 0 end)
-            as repeat_complainer_negative_mentions
+        cast(
+            sum(case when negative_mentions >= {{ var('repeat_complainer_min') }} then negative_mentions else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as repeat_complainer_negative_mentions
     from author_negatives
     group by
         brand,
@@ -51,7 +53,7 @@ final as (
         coalesce(brand_counts.repeat_complainer_negative_mentions, 0) as repeat_complainer_negative_mentions,
         {{ safe_divide('brand_counts.repeat_complainer_negative_mentions', 'brand_counts.negative_mentions') }}
             as share_of_negative_volume,
-        {{ var('repeat_complainer_min') }} as assumption_repeat_complainer_min
+        cast({{ var('repeat_complainer_min') }} as {{ dbt.type_bigint() }}) as assumption_repeat_complainer_min
     from spine
     left join brand_counts
         on spine.brand = brand_counts.brand and spine.reporting_month = brand_counts.reporting_month

@@ -128,10 +128,11 @@ sector_ranks as (
         brand,
         reporting_month,
         kpi_name,
-        rank() over (
+        -- A bigint on both engines (Spark's rank() is an int).
+        cast(rank() over (
             partition by sector, reporting_month, kpi_name
             order by case when is_higher_better then -kpi_value else kpi_value end
-        ) as sector_rank
+        ) as {{ dbt.type_bigint() }}) as sector_rank
     from kpi_values
     where kpi_value is not null
 ),

@@ -88,7 +88,7 @@ final as (
         ) }} as channel_escalation_rate,
         coalesce(complaint_counts.resolved_traditional_complaints, 0) as resolved_traditional_complaints,
         complaint_counts.median_resolution_hours,
-        {{ var('escalation_window_days') }} as assumption_escalation_window_days
+        cast({{ var('escalation_window_days') }} as {{ dbt.type_bigint() }}) as assumption_escalation_window_days
     from spine
     left join complaint_counts
         on spine.brand = complaint_counts.brand and spine.reporting_month = complaint_counts.reporting_month

@@ -6,13 +6,13 @@ final as (
     select
         reporting_month,
         month_key,
-        calendar_year,
-        month_of_year,
+        cast(calendar_year as {{ dbt.type_bigint() }}) as calendar_year,
+        cast(month_of_year as {{ dbt.type_bigint() }}) as month_of_year,
         previous_month,
         next_month,
-        days_in_month,
-        month_start_at,
-        month_end_at
+        cast(days_in_month as {{ dbt.type_bigint() }}) as days_in_month,
+        {{ utc_instant('month_start_at') }} as month_start_at,
+        {{ utc_instant('month_end_at') }} as month_end_at
     from months
 )
 

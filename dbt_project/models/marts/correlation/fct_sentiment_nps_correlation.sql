@@ -64,7 +64,7 @@ final as (
     select
         scopes.scope_type,
         scopes.scope,
-        lags.lag_months,
+        cast(lags.lag_months as {{ dbt.type_bigint() }}) as lag_months,
         'net_sentiment' as sentiment_measure,
         'nps' as outcome_measure,
         coalesce(corr_stats.n_pairs, 0) as n_brand_months,

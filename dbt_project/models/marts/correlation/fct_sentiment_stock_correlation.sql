@@ -183,7 +183,7 @@ final as (
         correlation_keys.outcome_measure,
         correlation_keys.scope_type,
         correlation_keys.scope,
-        correlation_keys.lag_months,
+        cast(correlation_keys.lag_months as {{ dbt.type_bigint() }}) as lag_months,
         correlation_keys.reporting_month,
         coalesce(corr_stats.n_pairs, 0) as n_brand_months,
         corr_stats.pearson_r,

@@ -53,8 +53,8 @@ journey_counts as (
         {{ count_if('is_contacted and is_recovered') }} as recovered_contacted_posters,
         {{ count_if('not is_contacted') }} as uncontacted_negative_posters,
         {{ count_if('not is_contacted and is_recovered') }} as recovered_uncontacted_posters,
-        sum(contacted_negative_posts) as contacted_negative_posts,
-        sum(deleted_contacted_negative_posts) as deleted_contacted_negative_posts,
+        cast(sum(contacted_negative_posts) as {{ dbt.type_bigint() }}) as contacted_negative_posts,
+        cast(sum(deleted_contacted_negative_posts) as {{ dbt.type_bigint() }}) as deleted_contacted_negative_posts,
         {{ dbt.bool_or('is_deletion_reported') }} as is_deletion_reported
     from journeys
     group by
@@ -103,14 +103,17 @@ rates as (
         on spine.brand = replies.brand and spine.reporting_month = replies.reporting_month
 ),
 
+{# Money is published in cents (the contract's decimal(18, 2)); the ROI proxy is
+   computed from the published amounts, so it follows from the row as a reader sees it. #}
 valued as (
     select
         *,
         recovery_rate_contacted - recovery_rate_uncontacted as recovery_uplift,
-        (recovery_rate_contacted - recovery_rate_uncontacted)
-        * contacted_negative_posters
-        * {{ var('customer_annual_value') }} as estimated_value_protected,
-        human_replies * {{ var('cost_per_reply') }} as webcare_cost
+        {{ to_money(
+            '(recovery_rate_contacted - recovery_rate_uncontacted) * contacted_negative_posters * '
+            ~ var('customer_annual_value')
+        ) }} as estimated_value_protected,
+        {{ to_money('human_replies * ' ~ var('cost_per_reply')) }} as webcare_cost
     from rates
 ),
 
@@ -138,9 +141,9 @@ final as (
         human_replies,
         webcare_cost,
         {{ safe_divide('estimated_value_protected - webcare_cost', 'webcare_cost') }} as roi_proxy,
-        {{ var('recovery_window_days') }} as assumption_recovery_window_days,
-        cast({{ var('customer_annual_value') }} as {{ type_double() }}) as assumption_customer_annual_value,
-        cast({{ var('cost_per_reply') }} as {{ type_double() }}) as assumption_cost_per_reply
+        cast({{ var('recovery_window_days') }} as {{ dbt.type_bigint() }}) as assumption_recovery_window_days,
+        {{ to_money(var('customer_annual_value')) }} as assumption_customer_annual_value,
+        {{ to_money(var('cost_per_reply')) }} as assumption_cost_per_reply
     from valued
 )
 

@@ -62,8 +62,8 @@ sector_totals as (
     select
         sector,
         reporting_month,
-        sum(mentions) as sector_mentions,
-        sum(negative) as sector_negative
+        cast(sum(mentions) as {{ dbt.type_bigint() }}) as sector_mentions,
+        cast(sum(negative) as {{ dbt.type_bigint() }}) as sector_negative
     from filled
     group by
         sector,
@@ -100,7 +100,7 @@ final as (
         prevalence.share_positive_adjusted_lower_95,
         prevalence.share_positive_adjusted_upper_95,
         {{ net_sentiment('prevalence.share_positive_adjusted', 'prevalence.share_negative_adjusted', '1') }} as net_sentiment_adjusted,
-        prevalence.calibrated_messages,
+        cast(prevalence.calibrated_messages as {{ dbt.type_bigint() }}) as calibrated_messages,
         prevalence.calibration_id as sentiment_calibration
     from filled
     inner join sector_totals

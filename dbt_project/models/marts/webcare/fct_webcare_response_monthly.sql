@@ -99,8 +99,8 @@ final as (
         {{ safe_divide('reply_counts.personalised_replies', 'reply_counts.human_replies') }} as personalisation_rate,
         coalesce(accounts.webcare_accounts, 0) as webcare_accounts,
         coalesce(accounts.has_expectations_management, false) as has_expectations_management,
-        {{ var('response_window_hours') }} as assumption_response_window_hours,
-        {{ var('default_promise_minutes') }} as assumption_default_promise_minutes
+        cast({{ var('response_window_hours') }} as {{ dbt.type_bigint() }}) as assumption_response_window_hours,
+        cast({{ var('default_promise_minutes') }} as {{ dbt.type_bigint() }}) as assumption_default_promise_minutes
     from spine
     left join inbound_counts
         on spine.brand = inbound_counts.brand and spine.reporting_month = inbound_counts.reporting_month
