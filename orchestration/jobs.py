@@ -9,7 +9,8 @@ SCORES = dg.AssetSelection.groups("scores")
 REFERENCE = dg.AssetSelection.assets(
     ["raw", "brands"], ["raw", "webcare_accounts"], ["raw", "webcare_account_opening_hours"]
 )
-MARTS = dg.AssetSelection.groups("staging", "intermediate", "marts")
+# Every dbt model: one asset group per dbt schema (the MetricFlow time spine in `semantic`).
+MARTS = dg.AssetSelection.groups("staging", "intermediate", "marts", "semantic")
 PUBLISHED = dg.AssetSelection.groups("published")
 
 
