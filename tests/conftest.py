@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from warehouse.settings import ALERT_WEBHOOK_VARIABLE
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -115,3 +122,61 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         used = next((name for name in EXPENSIVE_FIXTURES if name in item.fixturenames), None)
         item.add_marker(pytest.mark.xdist_group(used or item.nodeid.split("::")[0]))
+
+
+@pytest.fixture
+def webhook_secret() -> str:
+    """The part of a Slack or Teams webhook URL that lets anyone post: never to be logged."""
+    return "XyZ-secret-token-0042"
+
+
+@dataclass
+class Webhook:
+    """A webhook on 127.0.0.1 that records each POST and answers with `status`."""
+
+    url: str
+    posts: list[dict] = field(default_factory=list)
+    status: int = 200
+
+    @property
+    def texts(self) -> list[str]:
+        """The ``text`` of every post that was answered 200."""
+        return [post["json"]["text"] for post in self.posts if post["status"] == 200]
+
+
+@pytest.fixture
+def webhook(monkeypatch: pytest.MonkeyPatch, webhook_secret: str) -> Iterator[Webhook]:
+    """A recording webhook server on 127.0.0.1, named by $WEBCARE_ALERT_WEBHOOK_URL."""
+    recorder: Webhook
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            status = recorder.status
+            recorder.posts.append(
+                {
+                    "path": self.path,
+                    "content_type": self.headers["Content-Type"],
+                    "json": json.loads(body),
+                    "status": status,
+                }
+            )
+            self.send_response(status)
+            self.end_headers()
+            self.wfile.write(b"ok" if status == 200 else b"no")
+
+        def log_message(self, *args: object) -> None:
+            """Silent: the test reads `recorder.posts`."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_address[1]
+    recorder = Webhook(f"http://127.0.0.1:{port}/services/T01/B02/{webhook_secret}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv(ALERT_WEBHOOK_VARIABLE, recorder.url)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    try:
+        yield recorder
+    finally:
+        server.shutdown()
+        server.server_close()

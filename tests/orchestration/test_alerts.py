@@ -7,11 +7,7 @@ run is a real `load_reference` run on a landed brands file it cannot read.
 
 import json
 import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dagster as dg
@@ -35,61 +31,7 @@ from orchestration.definitions import build_definitions
 from orchestration.instance import open_instance
 from warehouse.settings import ALERT_WEBHOOK_VARIABLE, Settings
 
-# The part of a Slack or Teams webhook URL that lets anyone post: it must never be logged.
-SECRET = "XyZ-secret-token-0042"
 SENSORS = {sensor.name: sensor for sensor in build_alert_sensors()}
-
-
-@dataclass
-class Webhook:
-    """A webhook on 127.0.0.1 that records each POST and answers with `status`."""
-
-    url: str
-    posts: list[dict] = field(default_factory=list)
-    status: int = 200
-
-    @property
-    def texts(self) -> list[str]:
-        """The ``text`` of every post that was answered 200."""
-        return [post["json"]["text"] for post in self.posts if post["status"] == 200]
-
-
-@pytest.fixture
-def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
-    """A recording webhook server, named by $WEBCARE_ALERT_WEBHOOK_URL for the test."""
-    recorder: Webhook
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = recorder.status
-            recorder.posts.append(
-                {
-                    "path": self.path,
-                    "content_type": self.headers["Content-Type"],
-                    "json": json.loads(body),
-                    "status": status,
-                }
-            )
-            self.send_response(status)
-            self.end_headers()
-            self.wfile.write(b"ok" if status == 200 else b"no")
-
-        def log_message(self, *args: object) -> None:
-            """Silent: the test reads `recorder.posts`."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    port = server.server_address[1]
-    recorder = Webhook(f"http://127.0.0.1:{port}/services/T01/B02/{SECRET}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv(ALERT_WEBHOOK_VARIABLE, recorder.url)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    try:
-        yield recorder
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 ALERT_COLUMNS = (
@@ -145,12 +87,12 @@ def ledger(settings: Settings) -> dict:
     return json.loads(path.read_text()) if path.exists() else {"sent": {}, "waiting_runs": []}
 
 
-def test_each_spike_alert_is_posted_once(settings, webhook):
+def test_each_spike_alert_is_posted_once(settings, webhook, webhook_secret):
     publish(settings, [QUIET, SPIKE, SECOND_SPIKE])
 
     first = tick(settings)
 
-    assert [post["path"] for post in webhook.posts] == [f"/services/T01/B02/{SECRET}"] * 2
+    assert [post["path"] for post in webhook.posts] == [f"/services/T01/B02/{webhook_secret}"] * 2
     assert {post["content_type"] for post in webhook.posts} == {"application/json; charset=utf-8"}
     assert all(set(post["json"]) == {"text"} for post in webhook.posts)
     snapshot = settings.published_path / "warehouse.duckdb"
@@ -193,7 +135,7 @@ def test_each_spike_alert_is_posted_once(settings, webhook):
 
 
 def test_a_failing_webhook_is_retried_logged_without_its_url_and_tried_again_later(
-    settings, webhook, capfd
+    settings, webhook, capfd, webhook_secret
 ):
     publish(settings, [SPIKE, SECOND_SPIKE])
     webhook.status = 500
@@ -214,7 +156,7 @@ def test_a_failing_webhook_is_retried_logged_without_its_url_and_tried_again_lat
     )
     assert f"ERROR - alert webhook: {problem}; 2 alert(s) wait for the next delivery" in logged
     assert result.skip_reason.skip_message == f"Alerts: {problem}; 2 wait for the next delivery"
-    assert SECRET not in logged
+    assert webhook_secret not in logged
     assert "127.0.0.1" not in logged
 
     # The server is back: the next tick posts both.
@@ -228,24 +170,26 @@ def test_a_failing_webhook_is_retried_logged_without_its_url_and_tried_again_lat
     }
 
 
-def test_a_refused_connection_fails_nothing_and_names_no_url(settings, monkeypatch, capfd):
+def test_a_refused_connection_fails_nothing_and_names_no_url(
+    settings, monkeypatch, capfd, webhook_secret
+):
     publish(settings, [SPIKE])
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     # Nothing listens on the port any more: every connection is refused.
-    monkeypatch.setenv(ALERT_WEBHOOK_VARIABLE, f"http://127.0.0.1:{port}/hooks/{SECRET}")
+    monkeypatch.setenv(ALERT_WEBHOOK_VARIABLE, f"http://127.0.0.1:{port}/hooks/{webhook_secret}")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
     result = tick(settings)
     logged = "".join(capfd.readouterr())
 
     assert "failed after 3 attempt(s): ConnectionRefusedError" in logged
-    assert SECRET not in logged and SECRET not in result.skip_reason.skip_message
+    assert webhook_secret not in logged and webhook_secret not in result.skip_reason.skip_message
     assert ledger(settings)["sent"] == {}
 
 
-def test_a_refused_post_is_not_retried_and_urls_are_redacted(webhook):
+def test_a_refused_post_is_not_retried_and_urls_are_redacted(webhook, webhook_secret):
     webhook.status = 404
     result = post_json(webhook.url, {"text": "x"}, backoff=0)
     assert (result.ok, result.attempts, result.problem) == (
@@ -254,7 +198,10 @@ def test_a_refused_post_is_not_retried_and_urls_are_redacted(webhook):
         "HTTP 404 Not Found, not retried",
     )
     assert redact(f"cannot open {webhook.url}", webhook.url) == "cannot open <webhook URL>"
-    assert redact(f"bad path /services/T01/B02/{SECRET}", webhook.url) == "bad path <webhook URL>"
+    assert (
+        redact(f"bad path /services/T01/B02/{webhook_secret}", webhook.url)
+        == "bad path <webhook URL>"
+    )
 
 
 def test_without_a_webhook_url_the_sensors_do_nothing(settings, monkeypatch):
@@ -365,7 +312,7 @@ def test_the_demo_spike_alerts_are_posted(demo_home, webhook, tmp_path):
     assert delivery.complete
 
 
-def test_the_sensors_are_defined_and_the_url_is_no_setting(tmp_path, webhook):
+def test_the_sensors_are_defined_and_the_url_is_no_setting(tmp_path, webhook, webhook_secret):
     settings = Settings.from_env(tmp_path)
     repository = build_definitions(settings).get_repository_def()
     for name in (SPIKE_SENSOR_NAME, FAILURE_SENSOR_NAME):
@@ -373,4 +320,4 @@ def test_the_sensors_are_defined_and_the_url_is_no_setting(tmp_path, webhook):
         assert repository.get_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
     # The settings resource (its config shows in the Dagster UI) never holds the URL.
     assert settings.alert_webhook_url == webhook.url
-    assert SECRET not in json.dumps(settings.model_dump())
+    assert webhook_secret not in json.dumps(settings.model_dump())
