@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from warehouse.settings import ALERT_WEBHOOK_VARIABLE
@@ -180,3 +183,43 @@ def webhook(monkeypatch: pytest.MonkeyPatch, webhook_secret: str) -> Iterator[We
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium; skipped when absent locally, a failure in CI."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        message = "chromium is not installed (Debian: apt-get install -y chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return binary
+
+
+def _mart_models(manifest: dict) -> dict[str, dict]:
+    found = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    assert len(found) >= 16
+    return found
+
+
+@cache
+def _duckdb_type(contract_type: str) -> str:
+    with duckdb.connect() as conn:
+        return conn.execute(f"select typeof(cast(null as {contract_type}))").fetchone()[0]
+
+
+@pytest.fixture(scope="session")
+def mart_models():
+    """`mart_models(manifest)`: every model of schema ``marts`` in a dbt manifest, by name."""
+    return _mart_models
+
+
+@pytest.fixture(scope="session")
+def duckdb_type():
+    """`duckdb_type("decimal(18, 2)")` is ``DECIMAL(18,2)``: a contract type as DuckDB names it."""
+    return _duckdb_type

@@ -7,7 +7,6 @@ messages as the mart holds, and a screenshot shows the page.
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -34,18 +33,6 @@ DRAW_TIMEOUT_MS = 60_000
 
 def kpi(column: str):
     return next(kpi for kpi in KPIS if kpi.column == column)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium; skipped when absent locally, a failure in CI."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        message = "chromium is not installed (Debian: apt-get install -y chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return binary
 
 
 def free_port() -> int:

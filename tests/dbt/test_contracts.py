@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
 from pathlib import Path
 
-import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,22 +45,9 @@ def manifest(fixture_build) -> dict:
 
 
 @pytest.fixture(scope="module")
-def marts(manifest) -> dict[str, dict]:
+def marts(manifest, mart_models) -> dict[str, dict]:
     """Every model of schema ``marts`` by name."""
-    found = {
-        node["name"]: node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["schema"] == "marts"
-    }
-    assert len(found) >= 16
-    return found
-
-
-@cache
-def duckdb_type(contract_type: str) -> str:
-    """How DuckDB names a contract type (``decimal(18, 2)`` -> ``DECIMAL(18,2)``)."""
-    with duckdb.connect() as conn:
-        return conn.execute(f"select typeof(cast(null as {contract_type}))").fetchone()[0]
+    return mart_models(manifest)
 
 
 def _is_money(column: dict) -> bool:
@@ -131,7 +116,9 @@ def test_types_follow_the_naming_rules_and_money_is_decimal(marts) -> None:
     } <= set(money)
 
 
-def test_the_built_marts_have_the_contract_columns_and_types(fixture_build, marts) -> None:
+def test_the_built_marts_have_the_contract_columns_and_types(
+    fixture_build, marts, duckdb_type
+) -> None:
     """Column for column, in contract order, the built table's type is the contract's:
     no HUGEINT sums, no DECIMAL(21,1) products, no naive timestamps."""
     with fixture_build.connect() as conn:

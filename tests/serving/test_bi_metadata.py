@@ -9,7 +9,6 @@ The home is the session fixture `demo_home` (the small demo through `webcare run
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -33,26 +32,14 @@ def settings(demo_home: Path) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def marts(settings: Settings) -> dict[str, dict]:
+def marts(settings: Settings, mart_models) -> dict[str, dict]:
     """The mart models of the manifest by name: descriptions and contract columns."""
-    manifest = json.loads(Path(dbt_project(settings).manifest_path).read_text())
-    found = {
-        node["name"]: node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["schema"] == "marts"
-    }
-    assert len(found) >= 16
-    return found
+    return mart_models(json.loads(Path(dbt_project(settings).manifest_path).read_text()))
 
 
-@cache
-def duckdb_type(contract_type: str) -> str:
-    """How DuckDB names a contract type (``decimal(18, 2)`` -> ``DECIMAL(18,2)``)."""
-    with duckdb.connect() as conn:
-        return conn.execute(f"select typeof(cast(null as {contract_type}))").fetchone()[0]
-
-
-def test_the_snapshot_lists_every_description_and_contract_type(settings, marts) -> None:
+def test_the_snapshot_lists_every_description_and_contract_type(
+    settings, marts, duckdb_type
+) -> None:
     """What DBeaver or Metabase read from the catalog: the table comment, and per column
     its comment and type, for every column of every mart."""
     snapshot = published_paths(settings)["snapshot"]
@@ -80,7 +67,7 @@ def test_the_snapshot_lists_every_description_and_contract_type(settings, marts)
 
 
 def test_every_parquet_file_carries_the_descriptions_and_the_snapshot_types(
-    settings, marts
+    settings, marts, duckdb_type
 ) -> None:
     """Parquet: the model's description in the schema metadata, each column's in its field
     metadata; the types DuckDB reads back equal the snapshot's (no HUGEINT turned DOUBLE,
@@ -108,7 +95,7 @@ def test_every_parquet_file_carries_the_descriptions_and_the_snapshot_types(
             ], name
 
 
-def test_the_snapshot_reader_returns_descriptions_and_types(settings, marts) -> None:
+def test_the_snapshot_reader_returns_descriptions_and_types(settings, marts, duckdb_type) -> None:
     """`Snapshot.columns` / `Snapshot.mart_description`: the same, for the report and the
     dashboard, and the publication record documents itself too."""
     node = marts["fct_webcare_roi_monthly"]

@@ -1,6 +1,5 @@
 """The monthly report: valid, self-contained HTML, one chart per section, the month's own data."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -356,18 +355,6 @@ def test_report_command_says_when_there_is_nothing_to_read(
 ) -> None:
     assert cli.main(["report", "--month", "2011-02", "--home", str(tmp_path / "empty")]) == 2
     assert "run `webcare run` first" in capsys.readouterr().err
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium; skipped when absent locally, a failure in CI."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        message = "chromium is not installed (Debian: apt-get install -y chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return binary
 
 
 def test_report_renders_in_headless_chromium(
