@@ -55,8 +55,9 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
-def run_checks(settings: Settings, now: datetime) -> dict[str, dg.AssetCheckEvaluation]:
-    """Run only the freshness checks against the loaded warehouse at `now`, by source."""
+def materialize_checks(settings: Settings, now: datetime) -> dg.ExecuteInProcessResult:
+    """Run only the freshness checks against the loaded warehouse at `now`; a warning
+    never fails the run."""
     checks = build_freshness_checks(lambda: now)
     raw = build_raw_assets(monthly_partitions(settings))
     result = dg.materialize(
@@ -65,20 +66,22 @@ def run_checks(settings: Settings, now: datetime) -> dict[str, dg.AssetCheckEval
         resources=_resources(settings),
     )
     assert result.success
+    return result
+
+
+def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    """The check evaluations of `result`, by source."""
     return {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
 
 
+def run_checks(settings: Settings, now: datetime) -> dict[str, dg.AssetCheckEvaluation]:
+    """The freshness checks' evaluations at `now`, by source."""
+    return evaluations(materialize_checks(settings, now))
+
+
 def test_a_stale_source_warns_naming_its_newest_month_and_limit(loaded, capsys):
-    checks = build_freshness_checks(lambda: datetime(2010, 6, 10, 12, tzinfo=UTC))
-    raw = build_raw_assets(monthly_partitions(loaded))
-    result = dg.materialize(
-        [*raw, *checks],
-        selection=dg.AssetSelection.checks(*checks),
-        resources=_resources(loaded),
-    )
-    # A warning never fails the run.
-    assert result.success
-    found = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    result = materialize_checks(loaded, datetime(2010, 6, 10, 12, tzinfo=UTC))
+    found = evaluations(result)
     assert set(found) == set(PARTITIONED_SOURCES)
     assert all(e.check_name == FRESHNESS_CHECK_NAME for e in found.values())
     assert all(e.severity == dg.AssetCheckSeverity.WARN for e in found.values())
