@@ -137,6 +137,51 @@ def test_incremental_marts_equal_a_full_refresh(incremental_home, tmp_path):
     assert differing == {}
 
 
+def _failing_tests(warehouse: Path, target: Path, *extra: str) -> set[str]:
+    """The data tests of fct_sentiment_monthly and dim_brands that fail on `warehouse`."""
+    dbt = Path(sys.executable).parent / "dbt"
+    subprocess.run(
+        [str(dbt), "test", "--quiet", "--project-dir", ".", "--profiles-dir", ".",
+         "--target-path", str(target), "--select", "fct_sentiment_monthly dim_brands",
+         "--exclude-resource-type", "unit_test", *extra],
+        cwd=DBT_PROJECT_DIR, env={**os.environ, "WEBCARE_DUCKDB_PATH": str(warehouse)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2] for r in results if r["status"] != "pass"}
+
+
+@pytest.mark.slow
+def test_an_incremental_build_tests_only_the_rebuilt_months_of_month_incremental_models(
+    incremental_home, tmp_path
+):
+    """An old month of a month-incremental mart is not tested again (it was tested when
+    built); its rebuilt months are, and so is every other model in full."""
+    warehouse = tmp_path / "planted.duckdb"
+    shutil.copy(incremental_home / "warehouse.duckdb", warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        # A duplicate brand-month in the first month, and a duplicate brand.
+        conn.execute(
+            "insert into marts.fct_sentiment_monthly select * from marts.fct_sentiment_monthly "
+            "where reporting_month = (select min(reporting_month) from marts.fct_sentiment_monthly) "
+            "limit 1"
+        )
+        conn.execute("insert into marts.dim_brands select * from marts.dim_brands limit 1")
+    unique_month = "unique_combination_of_columns_fct_sentiment_monthly_brand__reporting_month"
+    unique_brand = "unique_dim_brands_brand"
+    rebuilt = ["--vars", json.dumps({"rebuild_from_month": "2011-12"})]
+
+    assert _failing_tests(warehouse, tmp_path / "t1") == {unique_month, unique_brand}
+    assert _failing_tests(warehouse, tmp_path / "t2", *rebuilt) == {unique_brand}
+
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(
+            "insert into marts.fct_sentiment_monthly select * from marts.fct_sentiment_monthly "
+            "where reporting_month = date '2012-01-01' limit 1"
+        )
+    assert _failing_tests(warehouse, tmp_path / "t3", *rebuilt) == {unique_month, unique_brand}
+
+
 # The widening rules on a hand-made warehouse -------------------------------------
 
 

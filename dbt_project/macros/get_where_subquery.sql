@@ -1,0 +1,45 @@
+{#
+    What a data test reads of the model it tests (dbt's hook for the `where` test
+    config, overridden here).
+
+    On a run that rebuilds from var('rebuild_from_month') (incremental_months.sql,
+    not under --full-refresh), a test of a month-incremental model (one with a
+    `month_column`) reads only the rebuilt months, `month_column >= F or
+    month_column is null`: the older months were tested when they were built and
+    this run did not touch them. Every other test, and every test of a full build,
+    reads the whole model. A test's own `where` config applies as well.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- do conditions.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- set months = webcare_warehouse.rebuilt_months_condition() -%}
+    {%- if months -%}
+        {%- do conditions.append(months) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{#- The rebuilt months of the model the current test is attached to, as a condition,
+    or none when the test must read every row. -#}
+{% macro rebuilt_months_condition() -%}
+    {%- set month = var('rebuild_from_month', none) -%}
+    {%- if not execute or not month or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set attached = model.get('attached_node') if model is mapping else none -%}
+    {%- set tested = graph.nodes.get(attached) if attached else none -%}
+    {%- set month_column = tested.config.get('month_column') if tested else none -%}
+    {%- if not month_column -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}', month | string) -%}
+        {{ exceptions.raise_compiler_error("var rebuild_from_month must be 'YYYY-MM', got '" ~ month ~ "'") }}
+    {%- endif -%}
+    {{ return('(' ~ month_column ~ " >= cast('" ~ month ~ "-01' as date) or " ~ month_column ~ ' is null)') }}
+{%- endmacro %}
