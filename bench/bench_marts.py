@@ -428,12 +428,7 @@ def run(
         )
         fig["parse_s"] = parse.seconds
         full = dbt_build(home, BuildPlan("", True, None, "bench"), "full")
-        fig["full_build_s"] = full.child.seconds
-        fig["full_build_dbt_elapsed_s"] = full.elapsed
-        fig["full_build_peak_bytes"] = full.child.peak_bytes
-        fig["full_build_nodes"] = len(full.nodes)
-        fig["full_build_node_s"] = full.nodes
-        result.slowest = full.slowest()
+        result.slowest = _record_build(fig, "full_build", full)
         if not full.ok:
             result.failures += [f"full build: {f}" for f in full.failures[:20]]
             log(f"dbt build failed:\n{full.child.tail()}")
@@ -462,11 +457,7 @@ def run(
         fig["new_month_generate_s"] = seconds
         fig["rebuild_from_month"] = rebuild_from
         incremental = dbt_build(home, BuildPlan("", False, rebuild_from, "bench"), "new_month")
-        fig["new_month_build_s"] = incremental.child.seconds
-        fig["new_month_dbt_elapsed_s"] = incremental.elapsed
-        fig["new_month_peak_bytes"] = incremental.child.peak_bytes
-        fig["new_month_node_s"] = incremental.nodes
-        result.slowest_new_month = incremental.slowest()
+        result.slowest_new_month = _record_build(fig, "new_month_build", incremental)
         if not incremental.ok:
             result.failures += [f"new month: {f}" for f in incremental.failures[:20]]
             log(f"dbt build of the new month failed:\n{incremental.child.tail()}")
@@ -478,6 +469,17 @@ def run(
             result.comparisons["after the new month"] = report["comparisons"]
     result.figures["load_after"] = _load_average()
     return result
+
+
+def _record_build(fig: dict[str, object], prefix: str, build: DbtRun) -> list[tuple[str, float]]:
+    """Put a build's seconds, dbt's elapsed time, peak memory and node times into the
+    figures under `prefix`; return its slowest nodes."""
+    fig[f"{prefix}_s"] = build.child.seconds
+    fig[f"{prefix}_dbt_elapsed_s"] = build.elapsed
+    fig[f"{prefix}_peak_bytes"] = build.child.peak_bytes
+    fig[f"{prefix}_nodes"] = len(build.nodes)
+    fig[f"{prefix}_node_s"] = build.nodes
+    return build.slowest()
 
 
 def _load_average() -> str:
@@ -567,12 +569,12 @@ def report(result: Result) -> list[str]:
             f"<= {TARGET_NEW_MONTH_SHARE:.0%}",
             _verdict(share <= TARGET_NEW_MONTH_SHARE),
         )
-        elapsed_share = float(fig["new_month_dbt_elapsed_s"]) / float(
+        elapsed_share = float(fig["new_month_build_dbt_elapsed_s"]) / float(
             fig["full_build_dbt_elapsed_s"]
         )
         add("  same, dbt's own elapsed times", f"{elapsed_share:.0%}")
         add(f"  new mentions/s ({new_rows:,} rows)", f"{new_rows / new_s:,.0f}")
-        _add_peak(add, int(fig["new_month_peak_bytes"]))
+        _add_peak(add, int(fig["new_month_build_peak_bytes"]))
     if "peer_s" in fig:
         peer_s = float(fig["peer_s"])
         dbt_s = float(fig["three_marts_dbt_s"])
