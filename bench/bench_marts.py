@@ -16,7 +16,11 @@ in one run:
    ``fct_webcare_response_monthly`` and ``fct_webcare_roi_monthly`` as an analyst would
    write them, read from the same warehouse, and compared column by column with the
    marts of the dbt build (floats to 1e-9), after the full build and again after the
-   new month.
+   new month;
+4. dbt's fixed cost: the same two builds over 100 mentions a month, in a second
+   scratch home. Whatever the volume, a build of this project's 240 nodes costs that
+   much (start-up, parse, one query and its bookkeeping per node), so it is also
+   printed how the new month compares with the full build above it.
 
 It prints rows per second, seconds and peak resident memory of each step and checks
 the issue's targets on 2 cores: the full build <= 45 s at 1M mentions and <= 5 min at
@@ -65,6 +69,8 @@ if not DBT.exists():
     DBT = Path(shutil.which("dbt") or "dbt")
 DEFAULT_MENTIONS = 1_000_000
 MIN_MENTIONS = 1_000
+# The fixed cost's volume: 100 mentions a month, where no query costs anything.
+FLOOR_MENTIONS_PER_MONTH = 100
 DEFAULT_MONTHS = 24
 SCRATCH_PREFIX = "webcare-bench-marts-"
 # The dbt vars a production build passes (assets.dbt.dbt_vars with the default settings).
@@ -399,8 +405,10 @@ def run(
     scratch_dir: Path | None = None,
     peer: bool = True,
     log: Callable[[str], object] = print,
+    fixed_cost: bool = True,
 ) -> Result:
-    """Generate, build, add a month, rebuild, run the peer; the scratch home is gone after."""
+    """Generate, build, add a month, rebuild, run the peer, measure the fixed cost; the
+    scratch homes are gone after."""
     from assets.dbt.incremental import BuildPlan
     from bench import marts_data
 
@@ -420,13 +428,7 @@ def run(
         fig["generate_s"] = seconds
         log(f"generated {rows['raw.mentions']:,} mentions in {seconds:.1f} s")
 
-        # dbt parses once untimed, as a production target folder holds a parse already.
-        parse = run_child(
-            dbt_command(["parse", "--vars", json.dumps(DBT_VARS, sort_keys=True)], home),
-            home / "parse.log",
-            env={"WEBCARE_DUCKDB_PATH": str(home / "warehouse.duckdb")},
-        )
-        fig["parse_s"] = parse.seconds
+        fig["parse_s"] = _parse(home).seconds
         full = dbt_build(home, BuildPlan("", True, None, "bench"), "full")
         result.slowest = _record_build(fig, "full_build", full)
         if not full.ok:
@@ -467,8 +469,42 @@ def run(
             child, report = run_peer(home, "peer_new_month")
             fig["peer_new_month_s"] = report["seconds"]["total"]
             result.comparisons["after the new month"] = report["comparisons"]
+    if fixed_cost:
+        fig.update(_fixed_cost(months, seed, scratch_dir, log))
     result.figures["load_after"] = _load_average()
     return result
+
+
+def _parse(home: Path) -> ChildRun:
+    """`dbt parse` into the scratch home's target, untimed in the figures: a production
+    target folder holds a parse already."""
+    return run_child(
+        dbt_command(["parse", "--vars", json.dumps(DBT_VARS, sort_keys=True)], home),
+        home / "parse.log",
+        env={"WEBCARE_DUCKDB_PATH": str(home / "warehouse.duckdb")},
+    )
+
+
+def _fixed_cost(
+    months: int, seed: int, scratch_dir: Path | None, log: Callable[[str], object]
+) -> dict[str, float]:
+    """The full and the new-month build over 100 mentions a month (nothing to compute):
+    what every build of the project costs whatever the volume."""
+    from assets.dbt.incremental import BuildPlan
+    from bench import marts_data
+
+    plan = marts_data.make_plan(FLOOR_MENTIONS_PER_MONTH * months, months=months, seed=seed)
+    with scratch_home(scratch_dir) as home:
+        _generate(home, plan, "base")
+        _parse(home)
+        full = dbt_build(home, BuildPlan("", True, None, "bench"), "floor_full")
+        _, _, rebuild_from = _generate(home, plan, "new")
+        new = dbt_build(home, BuildPlan("", False, rebuild_from, "bench"), "floor_new_month")
+    if not (full.ok and new.ok):
+        log(f"the fixed-cost builds failed:\n{(new if full.ok else full).child.tail()}")
+        return {}
+    log(f"fixed cost: full build {full.child.seconds:.1f} s, new month {new.child.seconds:.1f} s")
+    return {"floor_full_build_s": full.child.seconds, "floor_new_month_build_s": new.child.seconds}
 
 
 def _record_build(fig: dict[str, object], prefix: str, build: DbtRun) -> list[tuple[str, float]]:
@@ -573,6 +609,19 @@ def report(result: Result) -> list[str]:
             fig["full_build_dbt_elapsed_s"]
         )
         add("  same, dbt's own elapsed times", f"{elapsed_share:.0%}")
+        if "floor_full_build_s" in fig:
+            floor_full = float(fig["floor_full_build_s"])
+            floor_new = float(fig["floor_new_month_build_s"])
+            add(
+                f"  dbt's fixed cost ({FLOOR_MENTIONS_PER_MONTH} mentions a month): full, new",
+                f"{floor_full:.1f}, {floor_new:.1f} s",
+            )
+            add("  fixed cost of a new month, share of the full build", f"{floor_new / full_s:.0%}")
+            if full_s > floor_full:
+                add(
+                    "  new month above its fixed cost / full build above its",
+                    f"{(new_s - floor_new) / (full_s - floor_full):.0%}",
+                )
         add(f"  new mentions/s ({new_rows:,} rows)", f"{new_rows / new_s:,.0f}")
         _add_peak(add, int(fig["new_month_build_peak_bytes"]))
     if "peer_s" in fig:
@@ -633,6 +682,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=14, help="of the generated data")
     parser.add_argument("--scratch-dir", type=Path, default=None, help="default: the temp dir")
     parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
+    parser.add_argument(
+        "--no-fixed-cost", action="store_true", help="skip the builds over 100 mentions a month"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -649,6 +701,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             scratch_dir=args.scratch_dir,
             peer=not args.no_peer,
+            fixed_cost=not args.no_fixed_cost,
         )
     except BenchRefused as refused:
         print(refused.message, file=sys.stderr)

@@ -60,6 +60,8 @@ def test_every_dbt_node_passes_on_the_generated_warehouse(tiny_run):
         assert figures["generated_rows"][table] > 0, table
     assert figures["new_month_rows"]["raw.mentions"] > 0
     assert figures["full_build_s"] > 0 and figures["new_month_build_s"] > 0
+    # the fixed cost: the same two builds over 100 mentions a month succeeded
+    assert figures["floor_full_build_s"] > 0 and figures["floor_new_month_build_s"] > 0
 
 
 @pytest.mark.parametrize("when", ["full build", "after the new month"])
@@ -89,8 +91,13 @@ def test_the_report_names_every_figure_and_verdict(bench, tiny_run):
         "share of the full build",
         "pandas peer, the three marts",
         "dbt speed-up over pandas",
+        "dbt's fixed cost (100 mentions a month): full, new",
     ):
         assert figure in text
+    # at this volume the full build may take no longer than its fixed cost
+    figures = result.figures
+    above = figures["full_build_s"] > figures["floor_full_build_s"]
+    assert ("new month above its fixed cost / full build above its" in text) == above
     assert text.count("equal") >= 6
     assert "scratch home removed: True" in text
 
