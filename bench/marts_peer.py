@@ -96,7 +96,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection) -> Inputs:
         ),
         calibration=read(
             "select calibration_id, model_version, language, true_label, predicted_label,"
-            " inverse_coefficient from scores.sentiment_calibration"
+            " labelled_count, confusion_rate, inverse_coefficient from scores.sentiment_calibration"
         ),
         complaints=read("select brand, received_at from raw.complaints"),
         nps=read("select brand, answered_at from raw.nps_responses"),
@@ -333,9 +333,23 @@ def _adjusted_shares(inbound: pd.DataFrame, calibration: pd.DataFrame) -> pd.Dat
         + estimates["a_neutral"] * estimates["a_neutral"] * estimates["q_neutral"]
         + estimates["a_positive"] * estimates["a_positive"] * estimates["q_positive"]
     )
+    # what the calibration sample's own error adds: sum_t w_t p_t^2 of the group's shares
+    group_keys = ["brand", "reporting_month", "sentiment_model_version", "calibration_language"]
+    group_shares = estimates.pivot_table(
+        index=group_keys, columns="true_label", values="class_share", aggfunc="sum"
+    )
+    group_shares = group_shares.reindex(columns=list(LABELS)).add_prefix("p_").reset_index()
+    estimates = estimates.merge(group_shares, on=group_keys).merge(
+        _calibration_weights(calibration),
+        on=["sentiment_model_version", "calibration_language", "true_label"],
+    )
+    estimates["calibration_variance"] = sum(
+        estimates[f"w_{label}"] * estimates[f"p_{label}"] ** 2 for label in LABELS
+    )
     estimates["weighted"] = estimates["scored"] * estimates["class_share"]
-    estimates["variance_part"] = estimates["scored"] * (
-        estimates["second_moment"] - estimates["class_share"] ** 2
+    estimates["variance_part"] = (
+        estimates["scored"] * (estimates["second_moment"] - estimates["class_share"] ** 2)
+        + estimates["scored"] ** 2 * estimates["calibration_variance"]
     )
     by_class = estimates.groupby(["brand", "reporting_month", "true_label"]).agg(
         calibration_id=("calibration_id", "min"),
@@ -358,6 +372,34 @@ def _adjusted_shares(inbound: pd.DataFrame, calibration: pd.DataFrame) -> pd.Dat
     result["calibrated_messages"] = groups["total"].max()
     result["sentiment_calibration"] = groups["calibration_id"].min()
     return result.reset_index()
+
+
+def _calibration_weights(calibration: pd.DataFrame) -> pd.DataFrame:
+    """Per model, language and true class i: w_t = (sum_j a_ij^2 c_tj - [i = t]) / m_t."""
+    rows = []
+    for (version, language), part in calibration.groupby(["model_version", "language"]):
+        matrices = {
+            column: part.pivot_table(
+                index="true_label", columns="predicted_label", values=column, aggfunc="sum"
+            )
+            .reindex(index=list(LABELS), columns=list(LABELS))
+            .to_numpy(dtype=float)
+            for column in ("inverse_coefficient", "confusion_rate", "labelled_count")
+        }
+        examples = matrices["labelled_count"].sum(axis=1)
+        weights = (
+            matrices["inverse_coefficient"] ** 2 @ matrices["confusion_rate"].T - np.eye(3)
+        ) / examples[np.newaxis, :]
+        for i, label in enumerate(LABELS):
+            rows.append(
+                {
+                    "sentiment_model_version": version,
+                    "calibration_language": language,
+                    "true_label": label,
+                    **{f"w_{t}": weights[i, k] for k, t in enumerate(LABELS)},
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def _net_sentiment(positive: pd.Series, negative: pd.Series, mentions, formula: str) -> pd.Series:

@@ -77,7 +77,7 @@ def test_the_sql_equals_the_numpy_estimate_for_every_brand_month(demo_home, mart
 def test_the_intervals_hold_the_planted_shares(demo_home, marts):
     """The planted (true) label shares of each brand-month lie inside the adjusted 95%
     intervals in at least 90% of the brand-month classes (95% nominal; the calibration's
-    own error is not in the interval), and the adjusted shares are not biased beyond that
+    error is in the interval too), and the adjusted shares are not biased beyond that
     error: over all brand-months their mean error per class is within 2 points (the
     600-message calibration sample measures each confusion rate to about +-2 points)."""
     truth = json.loads((demo_home / "truth.json").read_text())["sentiment"]

@@ -41,18 +41,54 @@ def test_adjusting_the_expected_predictions_gives_back_the_true_shares():
         assert np.abs(predicted - true).max() > 0.015  # the raw shares are off
 
 
-def test_the_interval_is_the_exact_variance_of_the_linear_estimate():
-    """Var(A q) = A Cov(q) A^T for multinomial q: the closed form the SQL uses."""
+def test_the_interval_adds_the_variance_of_the_messages_and_of_the_calibration():
+    """Var(A q) = A Cov(q) A^T for multinomial q, plus, to first order, what the
+    calibration's own estimate of C adds: A (sum_t p_t^2 Cov(C[t]) / m_t) A^T, each row
+    C[t] a multinomial estimate from m_t examples (written out here with matrices; the
+    code and the SQL use the equivalent sums)."""
     cal = calibration()
     counts = np.array([50, 30, 20])
     n = counts.sum()
     q = counts / n
     inverse = cal.inverse("en")
-    covariance = (np.diag(q) - np.outer(q, q)) / n
-    standard_error = np.sqrt(np.diag(inverse @ covariance @ inverse.T))
+    p = inverse @ q
+    rates = COUNTS / COUNTS.sum(axis=1, keepdims=True)
+    messages = inverse @ ((np.diag(q) - np.outer(q, q)) / n) @ inverse.T
+    samples = sum(
+        p[t] ** 2 * (np.diag(rates[t]) - np.outer(rates[t], rates[t])) / COUNTS[t].sum()
+        for t in range(3)
+    )
+    standard_error = np.sqrt(np.diag(messages + inverse @ samples @ inverse.T))
     result = adjust(cal, [("en", counts)])
     assert result.upper - result.shares == pytest.approx(1.96 * standard_error, abs=1e-12)
     assert result.shares - result.lower == pytest.approx(1.96 * standard_error, abs=1e-12)
+
+
+def test_the_intervals_hold_the_truth_when_the_calibration_sample_is_small():
+    """Simulated: a model with known confusion rates, a user's calibration of 300
+    labelled messages (100 per class) and 600 scored ones of a 30/40/30 mix. With the
+    calibration's error in them the 95% intervals held all three true shares in 94.5% of
+    400 runs; with the messages' variance alone in 69.5%."""
+    rates = COUNTS / 100
+    truth = np.array([0.3, 0.4, 0.3])
+    rng = np.random.default_rng(5)
+    held, held_without = 0, 0
+    runs = 400
+    for _ in range(runs):
+        sample = np.array([rng.multinomial(100, rates[t]) for t in range(3)])
+        cal = Calibration("m@1", "sample.csv@abc", {ALL: sample})
+        true_classes = rng.choice(3, size=600, p=truth)
+        predicted = np.array([rng.choice(3, p=rates[t]) for t in true_classes])
+        observed = np.bincount(true_classes, minlength=3) / 600
+        result = adjust(cal, [("en", np.bincount(predicted, minlength=3))])
+        held += bool(((result.lower <= observed) & (observed <= result.upper)).all())
+        shares = cal.inverse("en") @ (np.bincount(predicted, minlength=3) / 600)
+        q = np.bincount(predicted, minlength=3) / 600
+        inverse = cal.inverse("en")
+        margin = 1.96 * np.sqrt(np.maximum((inverse**2) @ q - shares**2, 0) / 600)
+        held_without += bool(((shares - margin <= observed) & (observed <= shares + margin)).all())
+    assert held / runs >= 0.90, held / runs
+    assert held_without / runs < 0.80, held_without / runs
 
 
 def test_estimates_outside_zero_one_are_clipped_and_renormalised():

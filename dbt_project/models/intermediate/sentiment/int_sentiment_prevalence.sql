@@ -7,7 +7,9 @@
     Per language with rates of its own (else the pooled '*' rates of the model's
     calibration) and n scored messages with predicted shares q:
         p_i   = sum_j a_ij q_j               (a = inverse of the transposed confusion rates)
-        var_i = (sum_j a_ij^2 q_j - p_i^2) / n
+        var_i = (sum_j a_ij^2 q_j - p_i^2) / n                      (the messages)
+              + sum_t p_t^2 (sum_j a_ij^2 c_tj - [i = t]) / m_t     (the calibration sample:
+                c_tj its confusion rates, m_t its labelled examples of true class t)
     Languages are weighted by their messages (p = sum n_l p_l / N, var = sum n_l^2
     var_l / N^2); the point estimate is clipped to [0, 1] and divided by its sum;
     the interval is it +- 1.96 standard errors, clipped to [0, 1]. Messages scored by
@@ -96,11 +98,73 @@ inverse as (
         true_label
 ),
 
--- Per language group and true class: the estimate and its sampling variance.
+-- Per language and true class i: the weights of p_t^2 in the variance the calibration
+-- sample adds to the estimate of i, (sum_j a_ij^2 c_tj - [i = t]) / m_t.
+labelled_examples as (
+    select
+        model_version,
+        language_code,
+        true_label,
+        sum(labelled_count) as examples
+    from calibration
+    group by
+        model_version,
+        language_code,
+        true_label
+),
+
+calibration_terms as (
+    select
+        estimated.model_version,
+        estimated.language_code,
+        estimated.true_label,
+        measured.true_label as weighted_label,
+        (
+            sum(estimated.inverse_coefficient * estimated.inverse_coefficient * measured.confusion_rate)
+            - case when estimated.true_label = measured.true_label then 1.0 else 0.0 end
+        ) / labelled_examples.examples as weight
+    from calibration as estimated
+    inner join calibration as measured
+        on
+            estimated.model_version = measured.model_version
+            and estimated.language_code = measured.language_code
+            and estimated.predicted_label = measured.predicted_label
+    inner join labelled_examples
+        on
+            measured.model_version = labelled_examples.model_version
+            and measured.language_code = labelled_examples.language_code
+            and measured.true_label = labelled_examples.true_label
+    group by
+        estimated.model_version,
+        estimated.language_code,
+        estimated.true_label,
+        measured.true_label,
+        labelled_examples.examples
+),
+
+calibration_weights as (
+    select
+        model_version,
+        language_code,
+        true_label,
+        sum(case when weighted_label = 'negative' then weight end) as w_negative,
+        sum(case when weighted_label = 'neutral' then weight end) as w_neutral,
+        sum(case when weighted_label = 'positive' then weight end) as w_positive
+    from calibration_terms
+    group by
+        model_version,
+        language_code,
+        true_label
+),
+
+-- Per language group and true class: the estimate and the second moment of its
+-- sampling over messages.
 class_estimates as (
     select
         language_counts.brand,
         language_counts.reporting_month,
+        language_counts.model_version,
+        language_counts.calibration_language,
         language_counts.calibration_id,
         language_counts.scored,
         inverse.true_label,
@@ -117,6 +181,51 @@ class_estimates as (
             and language_counts.calibration_language = inverse.language_code
 ),
 
+group_shares as (
+    select
+        brand,
+        reporting_month,
+        model_version,
+        calibration_language,
+        sum(case when true_label = 'negative' then class_share end) as p_negative,
+        sum(case when true_label = 'neutral' then class_share end) as p_neutral,
+        sum(case when true_label = 'positive' then class_share end) as p_positive
+    from class_estimates
+    group by
+        brand,
+        reporting_month,
+        model_version,
+        calibration_language
+),
+
+-- The variance of each group's estimate: its messages' and its calibration's.
+class_variances as (
+    select
+        class_estimates.brand,
+        class_estimates.reporting_month,
+        class_estimates.calibration_id,
+        class_estimates.scored,
+        class_estimates.true_label,
+        class_estimates.class_share,
+        (class_estimates.second_moment - class_estimates.class_share * class_estimates.class_share)
+        / class_estimates.scored
+        + calibration_weights.w_negative * group_shares.p_negative * group_shares.p_negative
+        + calibration_weights.w_neutral * group_shares.p_neutral * group_shares.p_neutral
+        + calibration_weights.w_positive * group_shares.p_positive * group_shares.p_positive as class_variance
+    from class_estimates
+    inner join group_shares
+        on
+            class_estimates.brand = group_shares.brand
+            and class_estimates.reporting_month = group_shares.reporting_month
+            and class_estimates.model_version = group_shares.model_version
+            and class_estimates.calibration_language = group_shares.calibration_language
+    inner join calibration_weights
+        on
+            class_estimates.model_version = calibration_weights.model_version
+            and class_estimates.calibration_language = calibration_weights.language_code
+            and class_estimates.true_label = calibration_weights.true_label
+),
+
 weighted as (
     select
         brand,
@@ -125,9 +234,9 @@ weighted as (
         true_label,
         sum(scored) as total_scored,
         sum(scored * class_share) / sum(scored) as weighted_share,
-        -- sum n_l^2 var_l / N^2 with var_l = (second moment - class share^2) / n_l
-        sum(scored * (second_moment - class_share * class_share)) / (sum(scored) * sum(scored)) as weighted_variance
-    from class_estimates
+        -- sum n_l^2 var_l / N^2
+        sum(scored * scored * class_variance) / (sum(scored) * sum(scored)) as weighted_variance
+    from class_variances
     group by
         brand,
         reporting_month,
