@@ -163,8 +163,8 @@ def test_an_incremental_build_tests_only_the_rebuilt_months_of_month_incremental
         # A duplicate brand-month in the first month, and a duplicate brand.
         conn.execute(
             "insert into marts.fct_sentiment_monthly select * from marts.fct_sentiment_monthly "
-            "where reporting_month = (select min(reporting_month) from marts.fct_sentiment_monthly) "
-            "limit 1"
+            "where reporting_month = "
+            "(select min(reporting_month) from marts.fct_sentiment_monthly) limit 1"
         )
         conn.execute("insert into marts.dim_brands select * from marts.dim_brands limit 1")
     unique_month = "unique_combination_of_columns_fct_sentiment_monthly_brand__reporting_month"
