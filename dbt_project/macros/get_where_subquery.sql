@@ -38,8 +38,6 @@
     {%- if not month_column -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}', month | string) -%}
-        {{ exceptions.raise_compiler_error("var rebuild_from_month must be 'YYYY-MM', got '" ~ month ~ "'") }}
-    {%- endif -%}
-    {{ return('(' ~ month_column ~ " >= cast('" ~ month ~ "-01' as date) or " ~ month_column ~ ' is null)') }}
+    {%- set first = webcare_warehouse.first_day_of(month) -%}
+    {{ return('(' ~ month_column ~ " >= cast('" ~ first ~ "' as date) or " ~ month_column ~ ' is null)') }}
 {%- endmacro %}

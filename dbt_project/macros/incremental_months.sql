@@ -19,12 +19,17 @@
     {#- The first month to rebuild as 'YYYY-MM-01', or none for every month. -#}
     {%- set month = var('rebuild_from_month', none) -%}
     {%- if month and this is not none and is_incremental() -%}
-        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}', month | string) -%}
-            {{ exceptions.raise_compiler_error("var rebuild_from_month must be 'YYYY-MM', got '" ~ month ~ "'") }}
-        {%- endif -%}
-        {{ return(month ~ '-01') }}
+        {{ return(webcare_warehouse.first_day_of(month)) }}
     {%- endif -%}
     {{ return(none) }}
+{%- endmacro %}
+
+{% macro first_day_of(month) -%}
+    {#- 'YYYY-MM' (var rebuild_from_month) as 'YYYY-MM-01'; anything else stops the run. -#}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}', month | string) -%}
+        {{ exceptions.raise_compiler_error("var rebuild_from_month must be 'YYYY-MM', got '" ~ month ~ "'") }}
+    {%- endif -%}
+    {{ return(month ~ '-01') }}
 {%- endmacro %}
 
 {% macro incremental_months(month_column) -%}
