@@ -73,8 +73,9 @@ MIN_MENTIONS = 1_000
 FLOOR_MENTIONS_PER_MONTH = 100
 DEFAULT_MONTHS = 24
 SCRATCH_PREFIX = "webcare-bench-marts-"
-# The dbt vars a production build passes (assets.dbt.dbt_vars with the default settings).
-DBT_VARS = {"reporting_timezone": "Europe/Amsterdam"}
+# The dbt vars a production build passes (assets.dbt.dbt_vars with the default settings:
+# none, dbt_project.yml's own).
+DBT_VARS: dict[str, str] = {}
 MARTS = ("fct_sentiment_monthly", "fct_webcare_response_monthly", "fct_webcare_roi_monthly")
 
 # Targets of the issue (2 cores).
@@ -265,6 +266,7 @@ def dbt_build(home: Path, plan: BuildPlan, name: str) -> DbtRun:
         env={
             "WEBCARE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **plan.dbt_env(),
         },
     )
     if not results.exists():
@@ -478,8 +480,10 @@ def run(
 def _parse(home: Path) -> ChildRun:
     """`dbt parse` into the scratch home's target, untimed in the figures: a production
     target folder holds a parse already."""
+    from assets.dbt.incremental import vars_args
+
     return run_child(
-        dbt_command(["parse", "--vars", json.dumps(DBT_VARS, sort_keys=True)], home),
+        dbt_command(["parse", *vars_args(DBT_VARS)], home),
         home / "parse.log",
         env={"WEBCARE_DUCKDB_PATH": str(home / "warehouse.duckdb")},
     )

@@ -14,7 +14,6 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,25 +50,11 @@ DUCKDB_PATH_ENV = "WEBCARE_DUCKDB_PATH"
 LOADING_JOB = "monthly_research"
 
 
-@contextmanager
-def _warehouse_env(database: str) -> Iterator[None]:
-    # dagster-dbt passes os.environ to the dbt subprocess; scope the path to this call.
-    previous = os.environ.get(DUCKDB_PATH_ENV)
-    os.environ[DUCKDB_PATH_ENV] = database
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(DUCKDB_PATH_ENV, None)
-        else:
-            os.environ[DUCKDB_PATH_ENV] = previous
-
-
 def dbt_project(settings: Settings) -> DbtProject:
     """The dbt project; under `dagster dev` its manifest is re-parsed on load."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     # The profile names the warehouse through an environment variable, even to parse.
-    with _warehouse_env(settings.duckdb_path):
+    with environment({DUCKDB_PATH_ENV: settings.duckdb_path}):
         project.prepare_if_dev()
     return project
 
@@ -89,8 +74,11 @@ class WebcareDbtTranslator(DagsterDbtTranslator):
 
 
 def dbt_vars(settings: Settings) -> dict[str, str]:
-    """dbt vars that come from settings rather than from dbt_project.yml defaults."""
-    return {"reporting_timezone": settings.reporting_timezone}
+    """dbt vars whose settings differ from dbt_project.yml: only those are passed, so a
+    run with the defaults has the vars of the saved parse and is not parsed again."""
+    declared = project_vars(DBT_PROJECT_DIR, {})
+    from_settings = {"reporting_timezone": settings.reporting_timezone}
+    return {name: value for name, value in from_settings.items() if declared.get(name) != value}
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
@@ -163,7 +151,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
                 marts = import_marts(conn, settings, project.manifest_path)
             context.log.info(f"copied {len(marts)} marts from Spark into {settings.duckdb_path}")
         else:
-            with _warehouse_env(settings.duckdb_path):
+            # dagster-dbt passes os.environ to the dbt subprocess; scoped to this call.
+            with environment({DUCKDB_PATH_ENV: settings.duckdb_path, **plan.dbt_env()}):
                 invocation = dbt.cli(plan.dbt_args(dbt_vars(settings)), context=context)
                 try:
                     yield from (
@@ -185,7 +174,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             spark = prepare_spark_build(settings, project.manifest_path)
         except SparkUnavailable as error:
             raise dg.Failure(description=str(error)) from None
-        with environment(spark.env):
+        with environment({**spark.env, **plan.dbt_env()}):
             dbt.cli(spark.register_args, manifest=project.manifest_path).wait()
             args = [*plan.dbt_args(dbt_vars(settings)), *spark.target_args]
             yield from dbt.cli(args, context=context).stream()
@@ -212,11 +201,11 @@ def _close_adapter(invocation: DbtCliInvocation) -> None:
     if manager.__name__ != "DuckDBConnectionManager":
         return
     try:
-        environment = manager.env()
+        duckdb_environment = manager.env()
     except Exception:  # dbt-duckdb's way of saying no file was opened: nothing to close
         return
     manager.close_all_connections()
-    environment.close()
+    duckdb_environment.close()
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:

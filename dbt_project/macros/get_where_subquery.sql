@@ -2,7 +2,7 @@
     What a data test reads of the model it tests (dbt's hook for the `where` test
     config, overridden here).
 
-    On a run that rebuilds from var('rebuild_from_month') (incremental_months.sql,
+    On a run that rebuilds from a month F (`rebuild_month_asked`, incremental_months.sql,
     not under --full-refresh), a test of a month-incremental model (one with a
     `month_column`) reads only the rebuilt months, `month_column >= F or
     month_column is null`: the older months were tested when they were built and
@@ -28,8 +28,11 @@
 {#- The rebuilt months of the model the current test is attached to, as a condition,
     or none when the test must read every row. -#}
 {% macro rebuilt_months_condition() -%}
-    {%- set month = var('rebuild_from_month', none) -%}
-    {%- if not execute or not month or flags.FULL_REFRESH -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set month = webcare_warehouse.rebuild_month_asked() -%}
+    {%- if not month -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set attached = model.get('attached_node') if model is mapping else none -%}

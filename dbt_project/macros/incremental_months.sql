@@ -3,21 +3,34 @@
 
     A month-incremental model (materialized: incremental, incremental_strategy:
     replace_months, month_column: <its month column>) rebuilds only the months from
-    var('rebuild_from_month') ('YYYY-MM') on: its SQL keeps those rows with
+    a month F ('YYYY-MM', `rebuild_month_asked` below) on: its SQL keeps those rows with
     `where {{ incremental_months('reporting_month') }}`, and the strategy deletes
     the same months from the table before inserting them again, so a month that
     lost rows loses them in the table too.
 
-    Without the var (a plain `dbt build`), on the first build and under
+    Without F (a plain `dbt build`), on the first build and under
     --full-refresh every month is built. Which months a run must rebuild (the
     months it loaded, less a margin for windows that reach across months, and the
     months of every thread it added replies to) is decided once by the caller:
     assets/dbt/incremental.py.
 #}
 
-{% macro rebuild_from_month() -%}
-    {#- The first month to rebuild as 'YYYY-MM-01', or none for every month. -#}
+{% macro rebuild_month_asked() -%}
+    {#- F as asked, 'YYYY-MM', or none: var('rebuild_from_month') (a `dbt build` by
+        hand) or else, while executing only, the environment variable
+        WEBCARE_REBUILD_FROM_MONTH (Dagster and the benchmark). The variable keeps F
+        out of the parse: dbt parses the whole project again when a run's vars differ
+        from those of its saved parse, and F differs every month. -#}
     {%- set month = var('rebuild_from_month', none) -%}
+    {%- if not month and execute -%}
+        {%- set month = env_var('WEBCARE_REBUILD_FROM_MONTH', '') -%}
+    {%- endif -%}
+    {{ return(month or none) }}
+{%- endmacro %}
+
+{% macro rebuild_from_month() -%}
+    {#- The first month this model rebuilds as 'YYYY-MM-01', or none for every month. -#}
+    {%- set month = webcare_warehouse.rebuild_month_asked() -%}
     {%- if month and this is not none and is_incremental() -%}
         {{ return(webcare_warehouse.first_day_of(month)) }}
     {%- endif -%}
@@ -25,9 +38,9 @@
 {%- endmacro %}
 
 {% macro first_day_of(month) -%}
-    {#- 'YYYY-MM' (var rebuild_from_month) as 'YYYY-MM-01'; anything else stops the run. -#}
+    {#- 'YYYY-MM' (the month asked) as 'YYYY-MM-01'; anything else stops the run. -#}
     {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}', month | string) -%}
-        {{ exceptions.raise_compiler_error("var rebuild_from_month must be 'YYYY-MM', got '" ~ month ~ "'") }}
+        {{ exceptions.raise_compiler_error("rebuild_from_month (var or WEBCARE_REBUILD_FROM_MONTH) must be 'YYYY-MM', got '" ~ month ~ "'") }}
     {%- endif -%}
     {{ return(month ~ '-01') }}
 {%- endmacro %}

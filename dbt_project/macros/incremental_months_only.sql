@@ -1,6 +1,6 @@
 {#
     A condition that applies only on a run that rebuilds from
-    var('rebuild_from_month') (incremental_months.sql): `condition` then, `true`
+    a month F (incremental_months.sql): `condition` then, `true`
     when every month is built. For inputs a model may narrow to the rows of the
     rebuilt months by a key (the replies to the messages it rebuilds) where no
     month or time bound would keep the same rows.

@@ -1,6 +1,6 @@
 {#
     The rows a month-incremental model needs from a UTC timestamp column, on a run
-    that rebuilds from var('rebuild_from_month') F (incremental_months.sql): those
+    that rebuilds from a month F (incremental_months.sql): those
     at or after the first of F, 00:00 UTC, less one day, and those without a time.
     A time in F or later in the reporting time zone (or any other: no offset from
     UTC reaches a day) is never earlier, so the rows of the rebuilt months and

@@ -22,6 +22,7 @@ import pytest
 
 from assets.dbt.incremental import (
     STATE_TABLE,
+    BuildPlan,
     earliest_affected_month,
     fingerprint,
     margin_months,
@@ -118,14 +119,7 @@ def test_incremental_marts_equal_a_full_refresh(incremental_home, tmp_path):
     incremental = incremental_home / "warehouse.duckdb"
     full = tmp_path / "full.duckdb"
     shutil.copy(incremental, full)
-    env = {**os.environ, "WEBCARE_DUCKDB_PATH": str(full)}
-    dbt = Path(sys.executable).parent / "dbt"
-    completed = subprocess.run(
-        [str(dbt), "build", "--full-refresh", "--quiet", "--project-dir", ".",
-         "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
-         "--vars", json.dumps({"reporting_timezone": "Europe/Amsterdam"})],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    completed = _dbt(["build", "--full-refresh", "--quiet"], full, tmp_path / "target")
     assert completed.returncode == 0, completed.stdout[-3000:]
     tables = _tables(incremental)
     assert ("marts", "fct_inbound_messages") in tables and len(tables) >= 25
@@ -137,18 +131,58 @@ def test_incremental_marts_equal_a_full_refresh(incremental_home, tmp_path):
     assert differing == {}
 
 
+def _dbt(
+    args: list[str], warehouse: Path, target: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` on the project and `warehouse`, with its artefacts and log in `target`."""
+    dbt = Path(sys.executable).parent / "dbt"
+    return subprocess.run(
+        [str(dbt), *args, "--project-dir", ".", "--profiles-dir", ".",
+         "--target-path", str(target), "--log-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "WEBCARE_DUCKDB_PATH": str(warehouse), **(env or {})},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
 def _failing_tests(warehouse: Path, target: Path, *extra: str) -> set[str]:
     """The data tests of fct_sentiment_monthly and dim_brands that fail on `warehouse`."""
-    dbt = Path(sys.executable).parent / "dbt"
-    subprocess.run(
-        [str(dbt), "test", "--quiet", "--project-dir", ".", "--profiles-dir", ".",
-         "--target-path", str(target), "--select", "fct_sentiment_monthly dim_brands",
+    _dbt(
+        ["test", "--quiet", "--select", "fct_sentiment_monthly dim_brands",
          "--exclude-resource-type", "unit_test", *extra],
-        cwd=DBT_PROJECT_DIR, env={**os.environ, "WEBCARE_DUCKDB_PATH": str(warehouse)},
-        capture_output=True, text=True, check=False,
+        warehouse,
+        target,
     )  # fmt: skip
     results = json.loads((target / "run_results.json").read_text())["results"]
     return {r["unique_id"].split(".")[2] for r in results if r["status"] != "pass"}
+
+
+@pytest.mark.slow
+def test_the_month_to_rebuild_from_reaches_dbt_without_a_new_parse(incremental_home, tmp_path):
+    """What the Dagster asset does: parse once, then build with the month to rebuild from
+    in WEBCARE_REBUILD_FROM_MONTH. Months before it stay as they were (a planted value
+    survives), months from it on are rebuilt (the planted value is gone), and dbt uses
+    its saved parse (a var would make it parse the whole project again)."""
+    warehouse = tmp_path / "planted.duckdb"
+    shutil.copy(incremental_home / "warehouse.duckdb", warehouse)
+    planted = "update marts.fct_sentiment_monthly set mentions = -7 where reporting_month in "
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(planted + "(date '2011-11-01', date '2011-12-01')")
+    target = tmp_path / "target"
+    assert _dbt(["parse", "--quiet"], warehouse, target).returncode == 0
+    plan = BuildPlan("", False, "2011-12", "")
+    completed = _dbt(
+        [*plan.dbt_args({}), "--select", "fct_sentiment_monthly"], warehouse, target, plan.dbt_env()
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        planted_months = conn.execute(
+            "select distinct strftime(reporting_month, '%Y-%m') from marts.fct_sentiment_monthly "
+            "where mentions = -7"
+        ).fetchall()
+    assert planted_months == [("2011-11",)]
+    log = (target / "dbt.log").read_text()
+    assert "Unable to do partial parsing" not in log.split("Running with dbt")[-1]
 
 
 @pytest.mark.slow
@@ -264,6 +298,24 @@ def test_what_holds_for_every_month_forces_a_full_rebuild(threads_warehouse):
     assert "unit_test" not in forced.dbt_args({})
     # An incremental build leaves the unit tests to the full build of the same code.
     assert plan().dbt_args({})[-2:] == ["--exclude-resource-type", "unit_test"]
+
+
+def test_a_build_passes_the_month_in_its_environment_and_only_vars_that_differ(tmp_path):
+    from assets.dbt import dbt_vars
+    from warehouse.settings import Settings
+
+    incremental = BuildPlan("f", False, "2011-06", "")
+    assert incremental.dbt_args({}) == ["build", "--exclude-resource-type", "unit_test"]
+    assert incremental.dbt_env() == {"WEBCARE_REBUILD_FROM_MONTH": "2011-06"}
+    # Empty, not absent: a variable exported in the shell must not narrow a full build.
+    assert BuildPlan("f", True, None, "").dbt_env() == {"WEBCARE_REBUILD_FROM_MONTH": ""}
+    # The default settings pass no vars: the saved parse (made without) stays valid.
+    assert dbt_vars(Settings.from_env(tmp_path)) == {}
+    london = Settings.from_env(tmp_path, reporting_timezone="Europe/London")
+    assert dbt_vars(london) == {"reporting_timezone": "Europe/London"}
+    assert BuildPlan("f", True, None, "").dbt_args(dbt_vars(london)) == [
+        "build", "--vars", '{"reporting_timezone": "Europe/London"}', "--full-refresh"
+    ]  # fmt: skip
 
 
 def test_a_changed_unit_test_forces_a_full_rebuild(threads_warehouse, tmp_path):

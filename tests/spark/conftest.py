@@ -9,7 +9,6 @@ pytest-xdist every test using it runs on the same worker.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from assets.dbt import dbt_project, dbt_vars, mart_primary_keys
+from assets.dbt.incremental import vars_args
 from assets.dbt.spark import SparkUnavailable, build_in_process, require_java
 from warehouse.settings import Settings
 
@@ -51,7 +51,7 @@ def spark_build(tmp_path_factory, run_demo) -> Iterator[SparkDemo]:
     settings = Settings.from_env(home)
     project = dbt_project(settings)
     target_path = home / "dbt_spark_target"
-    args = ["build", "--vars", json.dumps(dbt_vars(settings))]
+    args = ["build", *vars_args(dbt_vars(settings))]
     try:
         session = build_in_process(settings, project.manifest_path, args, target_path)
     except SparkUnavailable as error:
