@@ -44,9 +44,10 @@ def test_the_marts_adjust_with_the_homes_own_calibration(demo_home, marts):
     assert used == {calibration.calibration_id}
 
 
-def test_the_sql_equals_the_numpy_estimate_for_every_brand_month(demo_home, marts):
-    """Recomputed from the scored inbound messages with models/sentiment/calibration.py:
-    each message's language picks its rates (else the pooled '*'), exactly as the SQL."""
+@pytest.fixture(scope="module")
+def scored(demo_home) -> tuple[Calibration, dict[tuple[str, str], dict[str, np.ndarray]]]:
+    """The home's calibration and, per (brand, month), the label counts of the scored
+    inbound messages by the calibration group their language picks (else pooled '*')."""
     calibration = Calibration.from_json((demo_home / "sentiment_calibration.json").read_text())
     own = set(calibration.languages()[:-1])
     with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
@@ -60,6 +61,13 @@ def test_the_sql_equals_the_numpy_estimate_for_every_brand_month(demo_home, mart
         route = language if language in own else ALL
         counts = groups[(brand, month)].setdefault(route, np.zeros(3, dtype=np.int64))
         counts[LABEL_INDEX[label]] += 1
+    return calibration, groups
+
+
+def test_the_sql_equals_the_numpy_estimate_for_every_brand_month(scored, marts):
+    """Recomputed from the scored inbound messages with models/sentiment/calibration.py:
+    each message's language picks its rates (else the pooled '*'), exactly as the SQL."""
+    calibration, groups = scored
     assert groups, "no scored inbound messages in the demo"
     for key, by_language in groups.items():
         result = adjust(calibration, by_language.items())
@@ -74,24 +82,39 @@ def test_the_sql_equals_the_numpy_estimate_for_every_brand_month(demo_home, mart
         assert sum(published[0:9:3]) == pytest.approx(1.0, abs=1e-12)
 
 
-def test_the_intervals_hold_the_planted_shares(demo_home, marts):
+def test_the_intervals_hold_the_planted_shares(demo_home, marts, scored):
     """The planted (true) label shares of each brand-month lie inside the adjusted 95%
     intervals in at least 90% of the brand-month classes (95% nominal; the calibration's
-    error is in the interval too), and the adjusted shares are not biased beyond that
-    error: over all brand-months their mean error per class is within 2 points (the
-    600-message calibration sample measures each confusion rate to about +-2 points)."""
+    error is in the interval too), and the adjusted shares carry no bias beyond the
+    calibration's own error: pooled over every scored message, the planted shares lie
+    within the 99% interval of the adjusted ones (2.576 / 1.96 times the 95% half-width;
+    with 2,800 messages it is mostly the error of the 600-message calibration sample,
+    which is common to every brand-month and so does not average out)."""
     truth = json.loads((demo_home / "truth.json").read_text())["sentiment"]
-    inside, errors = [], defaultdict(list)
+    inside = []
     for (brand, month), row in marts.items():
         if row[0] is None:
             continue
         planted = truth[brand][month]
         for i, name in enumerate(CLASSES):
-            share, lower, upper = row[3 * i : 3 * i + 3]
+            lower, upper = row[3 * i + 1 : 3 * i + 3]
             true = planted[f"share_{name}"]
             inside.append(lower - 1e-12 <= true <= upper + 1e-12)
-            errors[name].append(share - true)
     assert len(inside) >= 3 * 100
     assert np.mean(inside) >= 0.9, np.mean(inside)
-    for name, error in errors.items():
-        assert abs(np.mean(error)) <= 0.02, (name, np.mean(error))
+
+    calibration, groups = scored
+    pooled: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3, dtype=np.int64))
+    planted_sum, messages = np.zeros(3), 0
+    for (brand, month), by_language in groups.items():
+        n = sum(int(counts.sum()) for counts in by_language.values())
+        planted_sum += n * np.array([truth[brand][month][f"share_{c}"] for c in CLASSES])
+        messages += n
+        for language, counts in by_language.items():
+            pooled[language] += counts
+    planted = planted_sum / messages
+    result = adjust(calibration, pooled.items())
+    half_width_99 = (result.upper - result.lower) / 2 * 2.576 / 1.96
+    assert (np.abs(result.shares - planted) <= half_width_99).all(), (
+        result.shares, planted, half_width_99,
+    )  # fmt: skip
