@@ -29,6 +29,7 @@ def demo_data(args: Namespace) -> int:
             start=args.start,
             months=args.months,
             reporting_timezone=settings.reporting_timezone,
+            sarcastic_share=args.sarcastic_share,
         )
     except DemoDataError as error:
         print(f"webcare demo-data: {error}", file=sys.stderr)

@@ -127,17 +127,24 @@ def generate(
     start: str = "2010-01",
     months: int = 24,
     reporting_timezone: str = "Europe/Amsterdam",
+    sarcastic_share: float = 0.0,
 ) -> dict:
     """Write the demo landing files under `landing_dir` and the truth to `truth_path`.
 
     `size` is ``small`` (about 4,000 mentions), ``default`` (about 50,000) or
-    ``large`` (about 250,000) for 24 months. Returns the truth dict (layout and
-    guarantees: see the package docstring).
+    ``large`` (about 250,000) for 24 months. `sarcastic_share` of the ordinary negative
+    messages are written as sarcasm (positive words, planted label negative): a bias
+    of the classifier for the adjusted shares to correct; 0 by default. Returns the
+    truth dict (layout and guarantees: see the package docstring).
     """
     if size not in cat.SIZES:
         raise DemoDataError(f"size must be one of {', '.join(cat.SIZES)}, got {size!r}")
+    if not 0.0 <= sarcastic_share <= 1.0:
+        raise DemoDataError(f"sarcastic_share must lie in [0, 1], got {sarcastic_share}")
     keys = month_list(start, months)
-    world = World.create(seed, size, cat.SIZES[size], keys, reporting_timezone)
+    world = World.create(
+        seed, size, cat.SIZES[size], keys, reporting_timezone, sarcastic_share=sarcastic_share
+    )
 
     complaint_table = complaints_mod.simulate(world)
     sim = mentions.simulate(world, complaint_table)
@@ -178,6 +185,7 @@ def generate(
         "truth_version": TRUTH_VERSION,
         "seed": seed,
         "size": size,
+        "sarcastic_share": sarcastic_share,
         "months": keys,
         "reporting_timezone": reporting_timezone,
         "source_timezone": reporting_timezone,

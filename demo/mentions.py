@@ -523,9 +523,16 @@ def to_frame(world: World, sim: dict) -> pl.DataFrame:
         else:
             choices = names_by_brand[b]
             ref = choices[0] if world.text_rng.random() < 0.75 else world.text_rng.choice(choices)
-        text_in[i] = fac.inbound(
-            KINDS[kind], lang, int(inbound["label"][i]), brands[b].sector, ref, int(years[i])
-        )
+        label = int(inbound["label"][i])
+        if (
+            world.sarcastic_share > 0
+            and kind == K_BASE
+            and label == NEGATIVE
+            and world.streams["sarcasm"].random() < world.sarcastic_share
+        ):
+            text_in[i] = fac.sarcastic(lang, ref)
+            continue
+        text_in[i] = fac.inbound(KINDS[kind], lang, label, brands[b].sector, ref, int(years[i]))
 
     author_in = np.empty(n_in, dtype=object)
     person = inbound["author"] >= 0

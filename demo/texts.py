@@ -122,6 +122,28 @@ INBOUND: dict[tuple[str, int], tuple[tuple[tuple[str, ...], str], ...]] = {
     ),
 }
 
+# Sarcastic complaints: negative in meaning, positive in words. Used only when the demo
+# is asked for them (`sarcastic_share`): a classifier that reads the words gets them
+# wrong the same way every time, the bias the adjusted shares exist to correct.
+SARCASTIC: dict[str, tuple[str, ...]] = {
+    "nl": (
+        "Wat een fantastische service weer van {b} 🙃 Bedankt hoor!",
+        "Dank je {b}, echt super geregeld weer. Complimenten 😉",
+        "Ik ben echt dol op de klantenservice van {b}. Altijd een feestje 🙃",
+        "Heerlijk hoor {b}, weer een verrassing op mijn rekening. Top!",
+        "Bravo {b}, wat een prestatie weer 👏👏",
+        "Geweldig {b}, jullie weten me elke keer weer te verbazen 🙃",
+    ),
+    "en": (
+        "Wow {b}, amazing service as always 🙃 Thanks so much!",
+        "Love how {b} always keeps things so exciting. Best service ever 😉",
+        "Thank you {b}, truly outstanding work again 👏",
+        "Great job {b}, another wonderful surprise on my bill. Brilliant!",
+        "Oh I just adore the {b} helpdesk. Such a treat 🙃",
+        "Fantastic {b}, you never fail to amaze me 🙃",
+    ),
+}
+
 NEWS: dict[str, tuple[str, ...]] = {
     "nl": (
         "{b} publiceert op {weekday} de jaarcijfers over {year}.",
@@ -461,6 +483,10 @@ class TextFactory:
         slots = self._slots(language, sector, year)
         slots["b"] = ref
         return _tidy(self.rng.choice(pool).format(**slots))
+
+    def sarcastic(self, language: str, ref: str) -> str:
+        """A sarcastic complaint naming `ref` (planted label: negative)."""
+        return _tidy(self.rng.choice(SARCASTIC[language]).format(b=ref))
 
     def follow_up(self, language: str, label: int, sector: str, handle: str, year: int) -> str:
         """A customer's answer to a brand reply, addressed to the brand account."""

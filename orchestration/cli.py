@@ -93,6 +93,13 @@ def _add_demo_data(commands: argparse._SubParsersAction) -> None:
     )
     demo.add_argument("--start", default="2010-01", help="first month YYYY-MM (default 2010-01)")
     demo.add_argument("--months", type=int, default=24, help="number of months (default 24)")
+    demo.add_argument(
+        "--sarcastic-share",
+        type=float,
+        default=0.0,
+        help="share of ordinary complaints written as sarcasm, which the model reads as "
+        "praise: shows the adjusted sentiment shares correcting its bias (default 0)",
+    )
     demo.set_defaults(handler=_demo_data)
 
 

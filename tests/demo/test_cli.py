@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 from orchestration import cli
@@ -49,3 +50,38 @@ def test_cli_rejects_a_bad_month_with_a_message(tmp_path, capsys):
     assert main(["--home", str(tmp_path), "--size", "small", "--start", "2010-13"]) == 2
     assert "start must look like YYYY-MM" in capsys.readouterr().err
     assert not (tmp_path / "truth.json").exists()
+
+
+def test_cli_rejects_a_sarcastic_share_outside_zero_one(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "--size", "small", "--sarcastic-share", "1.5"]) == 2
+    assert "sarcastic_share must lie in [0, 1], got 1.5" in capsys.readouterr().err
+    assert not (tmp_path / "truth.json").exists()
+
+
+def test_sarcasm_rewrites_only_ordinary_complaints(tmp_path):
+    """The same seed with sarcasm: some negative messages now read as praise; the
+    planted labels, and so the planted shares, are those of the plain demo."""
+    plain, sarcastic = tmp_path / "plain", tmp_path / "sarcastic"
+    assert main(["--home", str(plain), "--size", "small", "--months", "2"]) == 0
+    assert main(
+        ["--home", str(sarcastic), "--size", "small", "--months", "2", "--sarcastic-share", "0.5"]
+    ) == 0  # fmt: skip
+    truths = [json.loads((home / "truth.json").read_text()) for home in (plain, sarcastic)]
+    assert truths[1]["sarcastic_share"] == 0.5 and truths[0]["sarcastic_share"] == 0.0
+    assert truths[0]["sentiment"] == truths[1]["sentiment"]
+
+    # 🙃 closes 5 of the 12 sarcastic templates and no other text
+    assert _mention_texts(plain).count("🙃") == 0
+    assert _mention_texts(sarcastic).count("🙃") >= 5
+
+
+def _mention_texts(home):
+    """Every mention file of the demo home, decompressed, as one text (some files are
+    planted in other encodings: a few characters may not decode)."""
+    texts = []
+    for path in sorted((home / "landing" / "mentions" / "demo").rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            data = gzip.decompress(data) if path.suffix == ".gz" else data
+            texts.append(data.decode("utf-8", errors="replace"))
+    return "\n".join(texts)
