@@ -21,7 +21,9 @@ October hour is always written with its offset.
 truth.json keys (brand = brand key, month = ``YYYY-MM``, account = handle):
 
 - ``seed``, ``size``, ``months`` (list), ``reporting_timezone``, ``source_timezone``,
-  ``truth_version``, ``landing_layout``, ``sectors`` (sector -> [brand]).
+  ``truth_version``, ``landing_layout``, ``sectors`` (sector -> [brand]),
+  ``sarcastic_share`` (share of ordinary complaints written as sarcasm, default 0;
+  their labels, and so every planted share, are those of the plain demo).
 - ``brands[brand]``: display_name, sector, ticker, shares_outstanding, currency,
   listed, keywords, personalised_replies, signature_style, accounts, planted.
 - ``accounts[handle]``: brand, platform, is_bot, promised_response_minutes,

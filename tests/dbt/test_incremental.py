@@ -184,6 +184,19 @@ def test_the_month_to_rebuild_from_reaches_dbt_without_a_new_parse(incremental_h
     log = (target / "dbt.log").read_text()
     assert "Unable to do partial parsing" not in log.split("Running with dbt")[-1]
 
+    # A month that is not YYYY-MM stops the build with a message naming both ways in.
+    bad = _dbt(
+        [*plan.dbt_args({}), "--select", "fct_sentiment_monthly"],
+        warehouse,
+        tmp_path / "bad",
+        {"WEBCARE_REBUILD_FROM_MONTH": "2011/12"},
+    )
+    assert bad.returncode != 0
+    assert (
+        "rebuild_from_month (var or WEBCARE_REBUILD_FROM_MONTH) must be 'YYYY-MM', got '2011/12'"
+        in bad.stdout
+    ), bad.stdout[-3000:]
+
 
 @pytest.mark.slow
 def test_an_incremental_build_tests_only_the_rebuilt_months_of_month_incremental_models(
