@@ -1,17 +1,9 @@
 with source as (
     select * from {{ source('raw', 'brands') }}
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by brand
-            order by _loaded_at desc, _source_file desc, _source_line desc
-        ) as load_rank
-    from source
     where nullif(trim(brand), '') is not null
 ),
+
+{{ latest_rows('ranked', 'source', ['brand'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
 
 final as (
     select

@@ -2,15 +2,7 @@ with source as (
     select * from {{ source('raw', 'nps_responses') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by response_id
-            order by _loaded_at desc, _source_file desc, _source_line desc
-        ) as load_rank
-    from source
-),
+{{ latest_rows('ranked', 'source', ['response_id'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
 
 final as (
     select

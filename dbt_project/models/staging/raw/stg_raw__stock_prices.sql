@@ -2,15 +2,7 @@ with source as (
     select * from {{ source('raw', 'stock_prices') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by ticker, date
-            order by _loaded_at desc, _source_file desc, _source_line desc
-        ) as load_rank
-    from source
-),
+{{ latest_rows('ranked', 'source', ['ticker', 'date'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
 
 final as (
     select

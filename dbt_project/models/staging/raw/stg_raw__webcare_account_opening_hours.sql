@@ -2,15 +2,7 @@ with source as (
     select * from {{ source('raw', 'webcare_account_opening_hours') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by lower(platform), lower(handle), weekday, opens_at
-            order by _loaded_at desc, _source_file desc, _source_line desc
-        ) as load_rank
-    from source
-),
+{{ latest_rows('ranked', 'source', ['lower(platform)', 'lower(handle)', 'weekday', 'opens_at'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
 
 final as (
     select

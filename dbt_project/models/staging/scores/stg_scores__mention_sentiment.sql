@@ -2,15 +2,7 @@ with source as (
     select * from {{ source('scores', 'mention_sentiment') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by platform, mention_id
-            order by scored_at desc, model_version desc
-        ) as score_rank
-    from source
-),
+{{ latest_rows('ranked', 'source', ['platform', 'mention_id'], 'scored_at desc, model_version desc', 'score_rank') }},
 
 final as (
     select

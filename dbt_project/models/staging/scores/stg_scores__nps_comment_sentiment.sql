@@ -2,15 +2,7 @@ with source as (
     select * from {{ source('scores', 'nps_comment_sentiment') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by response_id
-            order by scored_at desc, model_version desc
-        ) as score_rank
-    from source
-),
+{{ latest_rows('ranked', 'source', ['response_id'], 'scored_at desc, model_version desc', 'score_rank') }},
 
 final as (
     select
