@@ -3,7 +3,12 @@ with source as (
     where nullif(trim(brand), '') is not null
 ),
 
-{{ latest_rows('ranked', 'source', ['brand'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
+{{ latest_rows(
+    'ranked', 'source',
+    keys=['brand'],
+    order_by='_loaded_at desc, _source_file desc, _source_line desc',
+    rank_column='load_rank'
+) }},
 
 final as (
     select

@@ -2,7 +2,12 @@ with source as (
     select * from {{ source('raw', 'complaints') }}
 ),
 
-{{ latest_rows('ranked', 'source', ['complaint_id'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
+{{ latest_rows(
+    'ranked', 'source',
+    keys=['complaint_id'],
+    order_by='_loaded_at desc, _source_file desc, _source_line desc',
+    rank_column='load_rank'
+) }},
 
 final as (
     select

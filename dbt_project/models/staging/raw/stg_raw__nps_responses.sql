@@ -2,7 +2,12 @@ with source as (
     select * from {{ source('raw', 'nps_responses') }}
 ),
 
-{{ latest_rows('ranked', 'source', ['response_id'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
+{{ latest_rows(
+    'ranked', 'source',
+    keys=['response_id'],
+    order_by='_loaded_at desc, _source_file desc, _source_line desc',
+    rank_column='load_rank'
+) }},
 
 final as (
     select

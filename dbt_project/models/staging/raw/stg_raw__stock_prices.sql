@@ -2,7 +2,12 @@ with source as (
     select * from {{ source('raw', 'stock_prices') }}
 ),
 
-{{ latest_rows('ranked', 'source', ['ticker', 'date'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
+{{ latest_rows(
+    'ranked', 'source',
+    keys=['ticker', 'date'],
+    order_by='_loaded_at desc, _source_file desc, _source_line desc',
+    rank_column='load_rank'
+) }},
 
 final as (
     select

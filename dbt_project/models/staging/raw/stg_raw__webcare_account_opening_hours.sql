@@ -2,7 +2,12 @@ with source as (
     select * from {{ source('raw', 'webcare_account_opening_hours') }}
 ),
 
-{{ latest_rows('ranked', 'source', ['lower(platform)', 'lower(handle)', 'weekday', 'opens_at'], '_loaded_at desc, _source_file desc, _source_line desc', 'load_rank') }},
+{{ latest_rows(
+    'ranked', 'source',
+    keys=['lower(platform)', 'lower(handle)', 'weekday', 'opens_at'],
+    order_by='_loaded_at desc, _source_file desc, _source_line desc',
+    rank_column='load_rank'
+) }},
 
 final as (
     select

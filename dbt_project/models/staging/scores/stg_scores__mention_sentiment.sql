@@ -2,7 +2,12 @@ with source as (
     select * from {{ source('scores', 'mention_sentiment') }}
 ),
 
-{{ latest_rows('ranked', 'source', ['platform', 'mention_id'], 'scored_at desc, model_version desc', 'score_rank') }},
+{{ latest_rows(
+    'ranked', 'source',
+    keys=['platform', 'mention_id'],
+    order_by='scored_at desc, model_version desc',
+    rank_column='score_rank'
+) }},
 
 final as (
     select

@@ -2,7 +2,12 @@ with source as (
     select * from {{ source('scores', 'nps_comment_sentiment') }}
 ),
 
-{{ latest_rows('ranked', 'source', ['response_id'], 'scored_at desc, model_version desc', 'score_rank') }},
+{{ latest_rows(
+    'ranked', 'source',
+    keys=['response_id'],
+    order_by='scored_at desc, model_version desc',
+    rank_column='score_rank'
+) }},
 
 final as (
     select
