@@ -379,17 +379,19 @@ def _generate(home: Path, plan: Plan, batch: str) -> tuple[dict[str, int], float
 
     from bench import marts_data
 
-    con = duckdb.connect(str(home / "warehouse.duckdb"))
-    try:
+    database = str(home / "warehouse.duckdb")
+    with duckdb.connect(database) as con:
         con.execute(f"set memory_limit = '{GENERATION_MEMORY_LIMIT}'")
         con.execute(f"set temp_directory = '{home / 'duckdb_tmp'}'")
         started = time.perf_counter()
         rows = marts_data.generate(con, plan, batch)
         seconds = time.perf_counter() - started
-        rebuild_from = _rebuild_from(con, plan.new_month) if batch == "new" else None
-    finally:
-        con.close()
-    return rows, seconds, rebuild_from
+    if batch != "new":
+        return rows, seconds, None
+    # A connection of its own, as the Dagster asset's: the generation's memory limit and
+    # buffers are not the planning query's (at 10M it ran out of memory beside them).
+    with duckdb.connect(database, read_only=True) as con:
+        return rows, seconds, _rebuild_from(con, plan.new_month)
 
 
 def _rebuild_from(con: duckdb.DuckDBPyConnection, new_month: str) -> str:

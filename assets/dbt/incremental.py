@@ -14,10 +14,11 @@ module decides that month once per build, so every model rebuilds the same month
   ``response_window_hours``), so the months those windows span before F; a
   thread gets a new reply, which changes the first response, the resolved brand
   and the contact of every message in it, so the months of every thread a new
-  message belongs to; a negative poster recovers when their next message
-  follows within ``recovery_window_days`` of the brand's reply, so the months of
-  journeys whose window reaches F; a message id loaded again replaces its
-  earlier copy, so that copy's month.
+  message belongs to or now heads (a reply can be loaded before its message); a
+  negative poster recovers when their next message follows within
+  ``recovery_window_days`` of the brand's reply, so the months of journeys whose
+  window reaches F; a message id loaded again replaces its earlier copy, so that
+  copy's month.
 - Anything that holds for every month (the dbt code, the vars, brands, webcare
   accounts, opening hours and the sentiment calibration) is fingerprinted; when
   the fingerprint differs from the last successful build, or that build did not
@@ -168,47 +169,7 @@ def earliest_affected_month(
     start = date.fromisoformat(f"{first_loaded}-01")
     candidates = [earliest]
     if table_exists(conn, "raw", "mentions"):
-        # Messages of every thread a loaded message belongs to, and earlier copies of
-        # the loaded ids: up the reply chain, then every message under the same root.
-        threads = table_exists(conn, "intermediate", "int_message_threads")
-        in_thread = (
-            """
-            union
-            select threads.mention_key
-            from intermediate.int_message_threads as threads
-            where threads.thread_key in (
-                select thread_key from intermediate.int_message_threads
-                where mention_key in (select mention_key from chain)
-            )"""
-            if threads
-            else ""
-        )
-        (month,) = conn.execute(
-            f"""
-            with recursive mentions as (
-                select
-                    platform || ':' || mention_id as mention_key,
-                    case when nullif(trim(in_reply_to_id), '') is not null
-                        then platform || ':' || trim(in_reply_to_id) end as parent_key,
-                    {PARTITION_MONTH} as month
-                from raw.mentions
-            ),
-            chain(mention_key, steps) as (
-                select mention_key, 0 from mentions where month >= ?
-                union
-                select mentions.parent_key, chain.steps + 1
-                from chain
-                inner join mentions on mentions.mention_key = chain.mention_key
-                where mentions.parent_key is not null and chain.steps < {MAX_THREAD_DEPTH}
-            ),
-            affected as (
-                select mention_key from chain{in_thread}
-            )
-            select min(month) from mentions
-            where mention_key in (select mention_key from affected)
-            """,
-            [start],
-        ).fetchone()
+        month = _earliest_thread_month(conn, start)
         if month is not None:
             candidates.append(_month_key(month))
     if table_exists(conn, "intermediate", "int_negative_poster_journeys"):
@@ -220,6 +181,69 @@ def earliest_affected_month(
         if month is not None:
             candidates.append(_month_key(month))
     return min(candidates)
+
+
+def _earliest_thread_month(conn: duckdb.DuckDBPyConnection, start: date) -> date | None:
+    """The first month of a message that shares a thread with a message loaded from
+    `start` on, or is an earlier copy of one (None when nothing was loaded).
+
+    The loaded messages are walked up their reply chains; every thread the last build
+    left (int_message_threads) that holds a message of those chains, or a reply to
+    one (a reply loaded before the message it answers started a thread of its own),
+    is affected whole. With those threads only the loaded messages need walking (an
+    older message's ancestors are its thread), so the query reads each raw message
+    once, streaming, whatever the volume; without them every message is walked."""
+    threads = table_exists(conn, "intermediate", "int_message_threads")
+    in_threads = (
+        """
+        union
+        select threads.mention_key
+        from intermediate.int_message_threads as threads
+        where threads.thread_key in (
+            select thread_key from intermediate.int_message_threads
+            where mention_key in (select mention_key from chain)
+                or mention_key in (
+                    select mention_key from mentions
+                    where parent_key in (select mention_key from chain)
+                )
+        )"""
+        if threads
+        else ""
+    )
+    (month,) = conn.execute(
+        f"""
+        with recursive mentions as not materialized (
+            select
+                platform || ':' || mention_id as mention_key,
+                case when nullif(trim(in_reply_to_id), '') is not null
+                    then platform || ':' || trim(in_reply_to_id) end as parent_key,
+                {PARTITION_MONTH} as month
+            from raw.mentions
+        ),
+        loaded as (
+            select mention_key, parent_key from mentions where month >= ?
+        ),
+        links as (
+            select mention_key, parent_key from {"loaded" if threads else "mentions"}
+            where parent_key is not null
+        ),
+        chain(mention_key, steps) as (
+            select mention_key, 0 from loaded
+            union
+            select links.parent_key, chain.steps + 1
+            from chain
+            inner join links on links.mention_key = chain.mention_key
+            where chain.steps < {MAX_THREAD_DEPTH}
+        ),
+        affected as (
+            select mention_key from chain{in_threads}
+        )
+        select min(month) from mentions
+        where mention_key in (select mention_key from affected)
+        """,
+        [start],
+    ).fetchone()
+    return month
 
 
 def plan_build(

@@ -265,6 +265,23 @@ def test_a_reply_rebuilds_the_months_of_its_whole_thread(threads_warehouse):
     assert earliest_affected_month(threads_warehouse, "2011-06", VARS) == "2011-03"
 
 
+def test_a_message_loaded_after_its_reply_rebuilds_the_reply_s_thread(threads_warehouse):
+    threads_warehouse.execute("delete from raw.mentions where mention_id = '3'")
+    # An April reply to a message not yet loaded started a thread of its own ...
+    threads_warehouse.execute(
+        "insert into raw.mentions (platform, mention_id, created_at, author_id, "
+        "is_brand_account, text, in_reply_to_id, partition_month, _source_file, "
+        "_source_line, _loaded_at) values "
+        "('twitter', '6', '2011-04-15', 'a', false, 't', '7', '2011-04-01', 'f.csv', 2, now()), "
+        # ... and the message it answers arrives late, in the June files.
+        "('twitter', '7', '2011-04-10', 'b', true, 't', null, '2011-06-01', 'g.csv', 1, now())"
+    )
+    threads_warehouse.execute(
+        "insert into intermediate.int_message_threads values ('twitter:6', 'twitter:6', 0)"
+    )
+    assert earliest_affected_month(threads_warehouse, "2011-06", VARS) == "2011-04"
+
+
 def test_without_threads_the_margin_of_forward_windows_applies(threads_warehouse):
     threads_warehouse.execute("delete from raw.mentions where mention_id = '3'")
     # escalation_window_days 14: a complaint in May escalates with a negative post in June.
