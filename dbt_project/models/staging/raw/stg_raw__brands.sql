@@ -1,13 +1,9 @@
-with source as (
-    select * from {{ source('raw', 'brands') }}
-    where nullif(trim(brand), '') is not null
-),
-
-{{ latest_rows(
-    'ranked', 'source',
+with {{ latest_rows(
+    'ranked', source('raw', 'brands'),
     keys=['brand'],
     order_by='_loaded_at desc, _source_file desc, _source_line desc',
-    rank_column='load_rank'
+    rank_column='load_rank',
+    where="nullif(trim(brand), '') is not null"
 ) }},
 
 final as (

@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('raw', 'mentions') }}
-),
-
-{{ latest_rows(
-    'ranked', 'source',
+with {{ latest_rows(
+    'ranked', source('raw', 'mentions'),
     keys=['platform', 'mention_id'],
     order_by='_loaded_at desc, _source_file desc, _source_line desc',
     rank_column='load_rank'

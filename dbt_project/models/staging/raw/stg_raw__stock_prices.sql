@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('raw', 'stock_prices') }}
-),
-
-{{ latest_rows(
-    'ranked', 'source',
+with {{ latest_rows(
+    'ranked', source('raw', 'stock_prices'),
     keys=['ticker', 'date'],
     order_by='_loaded_at desc, _source_file desc, _source_line desc',
     rank_column='load_rank'

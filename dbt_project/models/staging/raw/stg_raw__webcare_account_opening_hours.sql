@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('raw', 'webcare_account_opening_hours') }}
-),
-
-{{ latest_rows(
-    'ranked', 'source',
+with {{ latest_rows(
+    'ranked', source('raw', 'webcare_account_opening_hours'),
     keys=['lower(platform)', 'lower(handle)', 'weekday', 'opens_at'],
     order_by='_loaded_at desc, _source_file desc, _source_line desc',
     rank_column='load_rank'

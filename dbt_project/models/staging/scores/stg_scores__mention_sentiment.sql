@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('scores', 'mention_sentiment') }}
-),
-
-{{ latest_rows(
-    'ranked', 'source',
+with {{ latest_rows(
+    'ranked', source('scores', 'mention_sentiment'),
     keys=['platform', 'mention_id'],
     order_by='scored_at desc, model_version desc',
     rank_column='score_rank'

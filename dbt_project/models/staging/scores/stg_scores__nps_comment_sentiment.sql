@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('scores', 'nps_comment_sentiment') }}
-),
-
-{{ latest_rows(
-    'ranked', 'source',
+with {{ latest_rows(
+    'ranked', source('scores', 'nps_comment_sentiment'),
     keys=['response_id'],
     order_by='scored_at desc, model_version desc',
     rank_column='score_rank'
