@@ -3,11 +3,15 @@
     config, overridden here).
 
     On a run that rebuilds from a month F (`rebuild_month_asked`, incremental_months.sql,
-    not under --full-refresh), a test of a month-incremental model (one with a
-    `month_column`) reads only the rebuilt months, `month_column >= F or
-    month_column is null`: the older months were tested when they were built and
-    this run did not touch them. Every other test, and every test of a full build,
-    reads the whole model. A test's own `where` config applies as well.
+    not under --full-refresh), a test of a model with a `month_column` reads only the
+    rebuilt months, `month_column >= F or month_column is null`: the older months were
+    tested when they were built and this run did not touch them. Those models are the
+    month-incremental ones (their reporting month) and the staging views of the
+    monthly raw tables (partition_month: the loader replaces whole partitions, every
+    partition a run loads is F or later, and the latest load of a key is the row a
+    view keeps, so a view's rows of older partitions are those the last build tested).
+    Every other test, and every test of a full build, reads the whole model. A test's
+    own `where` config applies as well.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}

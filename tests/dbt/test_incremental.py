@@ -145,14 +145,15 @@ def _dbt(
     )  # fmt: skip
 
 
-def _failing_tests(warehouse: Path, target: Path, *extra: str) -> set[str]:
-    """The data tests of fct_sentiment_monthly and dim_brands that fail on `warehouse`."""
+def _failing_tests(
+    warehouse: Path, target: Path, *extra: str, select: str = "fct_sentiment_monthly dim_brands"
+) -> set[str]:
+    """The data tests of the `select`ed models that fail on `warehouse`."""
     _dbt(
-        ["test", "--quiet", "--select", "fct_sentiment_monthly dim_brands",
-         "--exclude-resource-type", "unit_test", *extra],
+        ["test", "--quiet", "--select", select, "--exclude-resource-type", "unit_test", *extra],
         warehouse,
         target,
-    )  # fmt: skip
+    )
     results = json.loads((target / "run_results.json").read_text())["results"]
     return {r["unique_id"].split(".")[2] for r in results if r["status"] != "pass"}
 
@@ -227,6 +228,37 @@ def test_an_incremental_build_tests_only_the_rebuilt_months_of_month_incremental
             "where reporting_month = date '2012-01-01' limit 1"
         )
     assert _failing_tests(warehouse, tmp_path / "t3", *rebuilt) == {unique_month, unique_brand}
+
+
+@pytest.mark.slow
+def test_an_incremental_build_tests_only_the_loaded_partitions_of_staging_views(
+    incremental_home, tmp_path
+):
+    """Two raw rows whose keys collide ('x:y' + '1' and 'x' + 'y:1') in an old partition
+    are caught by a full build's tests only; in a rebuilt partition by both."""
+    warehouse = tmp_path / "planted.duckdb"
+    shutil.copy(incremental_home / "warehouse.duckdb", warehouse)
+
+    def plant(month: str) -> None:
+        with duckdb.connect(str(warehouse)) as conn:
+            conn.execute(
+                "insert into raw.mentions (platform, mention_id, created_at, author_id, "
+                "is_brand_account, text, partition_month, _source_file, _source_line, "
+                "_loaded_at) select platform, mention_id, cast(? as timestamp), 'a', false, "
+                "'t', cast(? as date), 'f.csv', 1, now() "
+                "from (values ('x:y', ?), ('x', 'y:' || ?)) as keys(platform, mention_id)",
+                [f"{month}-15", f"{month}-01", month, month],
+            )
+
+    unique_key = "unique_stg_raw__mentions_mention_key"
+    rebuilt = ["--vars", json.dumps({"rebuild_from_month": "2011-12"})]
+    plant("2010-03")
+    assert _failing_tests(warehouse, tmp_path / "t1", select="stg_raw__mentions") == {unique_key}
+    assert _failing_tests(warehouse, tmp_path / "t2", *rebuilt, select="stg_raw__mentions") == set()
+    plant("2012-01")
+    assert _failing_tests(warehouse, tmp_path / "t3", *rebuilt, select="stg_raw__mentions") == {
+        unique_key
+    }
 
 
 # The widening rules on a hand-made warehouse -------------------------------------
