@@ -30,19 +30,43 @@ scores as (
         sentiment_score,
         model_version as sentiment_model_version
     from {{ ref('stg_scores__mention_sentiment') }}
+    -- the scores of the rebuilt months: a score lies in its mention's partition, the
+    -- reporting month of the mention (the loader's and the scorer's rule)
+    where {{ incremental_months('partition_month') }}
 ),
 
-authored as (
-    select
-        mentions.*,
+{#- The author's account, brand and bot flag, for both CTEs below (mentions joined to accounts). -#}
+{%- set author_columns -%}
         case when mentions.is_brand_account then accounts.account_key end as author_account_key,
         case when mentions.is_brand_account then coalesce(accounts.brand, mentions.brand) else mentions.brand end as author_brand,
         coalesce(accounts.is_bot, false) and mentions.is_brand_account as is_bot_author
+{%- endset %}
+{%- set author_account = dbt.concat(["lower(mentions.platform)", "':'", "lower(mentions.author_id)"]) %}
+
+thread_lookup as (
+    -- every month, the few columns a message's parent and brand replier are found by
+    -- (a narrow table: the wide rows of the months not rebuilt are never read)
+    select
+        mentions.mention_key,
+        mentions.in_reply_to_key,
+        mentions.created_at,
+        mentions.is_brand_account,
+        {{ author_columns }}
     from mentions
     left join accounts
-        on
-            mentions.is_brand_account
-            and accounts.account_key = {{ dbt.concat(["lower(mentions.platform)", "':'", "lower(mentions.author_id)"]) }}
+        on mentions.is_brand_account and accounts.account_key = {{ author_account }}
+),
+
+authored as (
+    -- the mentions that can fall in the rebuilt months, every column; the month filter
+    -- at the end keeps exactly those months
+    select
+        mentions.*,
+        {{ author_columns }}
+    from mentions
+    left join accounts
+        on mentions.is_brand_account and accounts.account_key = {{ author_account }}
+    where {{ incremental_months_since('mentions.created_at') }}
 ),
 
 brand_repliers as (
@@ -53,14 +77,11 @@ brand_repliers as (
             partition by in_reply_to_key
             order by created_at, mention_key
         ) as reply_rank
-    from authored
+    from thread_lookup
     where
         is_brand_account and in_reply_to_key is not null and author_brand is not null
         -- an incremental run: only the replies to the mentions it rebuilds
-        and {{ incremental_months_only(
-            'in_reply_to_key in (select mention_key from authored where '
-            ~ incremental_months_since('created_at') ~ ')'
-        ) }}
+        and {{ incremental_months_only('in_reply_to_key in (select mention_key from authored)') }}
 ),
 
 parents as (
@@ -73,9 +94,8 @@ parents as (
         answered.is_brand_account,
         answered.author_account_key
     from authored as replies
-    inner join authored as answered
+    inner join thread_lookup as answered
         on replies.in_reply_to_key = answered.mention_key
-    where {{ incremental_months_since('replies.created_at') }}
 ),
 
 final as (
@@ -110,9 +130,6 @@ final as (
         on authored.mention_key = brand_repliers.mention_key and brand_repliers.reply_rank = 1
     left join scores
         on authored.mention_key = scores.mention_key
-    -- the mentions that can fall in the rebuilt months (parents and replies come
-    -- from every month); the month filter below keeps exactly those months
-    where {{ incremental_months_since('authored.created_at') }}
 )
 
 select * from final
