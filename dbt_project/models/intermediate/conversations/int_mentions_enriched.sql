@@ -35,27 +35,20 @@ scores as (
     where {{ incremental_months('partition_month') }}
 ),
 
-{#- The author's account, brand and bot flag, for both CTEs below (mentions joined to accounts). -#}
+{#- The author's account, brand and bot flag (mentions joined to accounts). -#}
 {%- set author_columns -%}
         case when mentions.is_brand_account then accounts.account_key end as author_account_key,
         case when mentions.is_brand_account then coalesce(accounts.brand, mentions.brand) else mentions.brand end as author_brand,
         coalesce(accounts.is_bot, false) and mentions.is_brand_account as is_bot_author
 {%- endset %}
 {%- set author_account = dbt.concat(["lower(mentions.platform)", "':'", "lower(mentions.author_id)"]) %}
-
-thread_lookup as (
-    -- every month, the few columns a message's parent and brand replier are found by
-    -- (a narrow table: the wide rows of the months not rebuilt are never read)
-    select
-        mentions.mention_key,
-        mentions.in_reply_to_key,
-        mentions.created_at,
-        mentions.is_brand_account,
-        {{ author_columns }}
-    from mentions
-    left join accounts
-        on mentions.is_brand_account and accounts.account_key = {{ author_account }}
-),
+{#- Where parents and brand repliers are found. A build of every month finds them in
+    `authored` itself: one pass over the rows (a second, narrow one costs more memory
+    than the whole build may use at 10M mentions). A build of some months finds them
+    in a narrow lookup of every month, so the wide rows of the months it keeps are
+    never read. -#}
+{%- set rebuilding = webcare_warehouse.rebuild_from_month() is not none %}
+{%- set lookup = 'thread_lookup' if rebuilding else 'authored' %}
 
 authored as (
     -- the mentions that can fall in the rebuilt months, every column; the month filter
@@ -68,6 +61,21 @@ authored as (
         on mentions.is_brand_account and accounts.account_key = {{ author_account }}
     where {{ incremental_months_since('mentions.created_at') }}
 ),
+{%- if rebuilding %}
+
+thread_lookup as (
+    -- every month, the few columns a message's parent and brand replier are found by
+    select
+        mentions.mention_key,
+        mentions.in_reply_to_key,
+        mentions.created_at,
+        mentions.is_brand_account,
+        {{ author_columns }}
+    from mentions
+    left join accounts
+        on mentions.is_brand_account and accounts.account_key = {{ author_account }}
+),
+{%- endif %}
 
 brand_repliers as (
     select
@@ -77,7 +85,7 @@ brand_repliers as (
             partition by in_reply_to_key
             order by created_at, mention_key
         ) as reply_rank
-    from thread_lookup
+    from {{ lookup }}
     where
         is_brand_account and in_reply_to_key is not null and author_brand is not null
         -- an incremental run: only the replies to the mentions it rebuilds
@@ -94,7 +102,7 @@ parents as (
         answered.is_brand_account,
         answered.author_account_key
     from authored as replies
-    inner join thread_lookup as answered
+    inner join {{ lookup }} as answered
         on replies.in_reply_to_key = answered.mention_key
 ),
 
