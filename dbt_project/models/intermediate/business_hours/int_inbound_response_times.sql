@@ -38,6 +38,10 @@ windows as (
         opens_at,
         closes_at
     from {{ ref('int_account_opening_windows') }}
+    -- the windows the rebuilt months' messages can meet: a window overlaps a response
+    -- clock only when it closes after the message, and no message of those months is
+    -- earlier than a day before their first
+    where {{ incremental_months_since('closes_at') }}
 ),
 
 business_overlaps as (
