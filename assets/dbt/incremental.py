@@ -191,8 +191,9 @@ def _earliest_thread_month(conn: duckdb.DuckDBPyConnection, start: date) -> date
     left (int_message_threads) that holds a message of those chains, or a reply to
     one (a reply loaded before the message it answers started a thread of its own),
     is affected whole. With those threads only the loaded messages need walking (an
-    older message's ancestors are its thread), so the query reads each raw message
-    once, streaming, whatever the volume; without them every message is walked."""
+    older message's ancestors are its thread), so the query scans the raw messages
+    (three streaming scans, no copy of them) instead of joining every one at each step
+    of the walk; without those threads every message is walked."""
     threads = table_exists(conn, "intermediate", "int_message_threads")
     in_threads = (
         """

@@ -241,14 +241,8 @@ def test_an_incremental_build_tests_only_the_loaded_partitions_of_staging_views(
 
     def plant(month: str) -> None:
         with duckdb.connect(str(warehouse)) as conn:
-            conn.execute(
-                "insert into raw.mentions (platform, mention_id, created_at, author_id, "
-                "is_brand_account, text, partition_month, _source_file, _source_line, "
-                "_loaded_at) select platform, mention_id, cast(? as timestamp), 'a', false, "
-                "'t', cast(? as date), 'f.csv', 1, now() "
-                "from (values ('x:y', ?), ('x', 'y:' || ?)) as keys(platform, mention_id)",
-                [f"{month}-15", f"{month}-01", month, month],
-            )
+            _add_mention(conn, month, f"{month}-15", platform="x:y")
+            _add_mention(conn, f"y:{month}", f"{month}-15", platform="x")
 
     unique_key = "unique_stg_raw__mentions_mention_key"
     rebuilt = ["--vars", json.dumps({"rebuild_from_month": "2011-12"})]
@@ -264,6 +258,26 @@ def test_an_incremental_build_tests_only_the_loaded_partitions_of_staging_views(
 # The widening rules on a hand-made warehouse -------------------------------------
 
 
+def _add_mention(
+    conn: duckdb.DuckDBPyConnection,
+    mention_id: str,
+    created_at: str,
+    parent: str | None = None,
+    *,
+    platform: str = "twitter",
+    partition: str | None = None,
+) -> None:
+    """One raw.mentions row, filed in `partition` ('YYYY-MM-01'; by default the month of
+    `created_at`, as the loader files it)."""
+    conn.execute(
+        "insert into raw.mentions (platform, mention_id, created_at, author_id, "
+        "is_brand_account, text, in_reply_to_id, partition_month, _source_file, "
+        "_source_line, _loaded_at) values (?, ?, cast(? as timestamp), 'a', false, 't', ?, "
+        "coalesce(cast(? as date), date_trunc('month', cast(? as date))), 'f.csv', 1, now())",
+        [platform, mention_id, created_at, parent, partition, created_at],
+    )
+
+
 @pytest.fixture
 def threads_warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
     """raw.mentions with a thread started in 2011-03 and answered in 2011-06, and the
@@ -277,13 +291,7 @@ def threads_warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
         ("4", None, "2011-05-20"),  # unrelated, May
     ]
     for mention_id, parent, day in rows:
-        conn.execute(
-            "insert into raw.mentions (platform, mention_id, created_at, author_id, "
-            "is_brand_account, text, in_reply_to_id, partition_month, _source_file, "
-            "_source_line, _loaded_at) values ('twitter', ?, ?, 'a', false, 't', ?, "
-            "date_trunc('month', cast(? as date)), 'f.csv', 1, now())",
-            [mention_id, day, parent, day],
-        )
+        _add_mention(conn, mention_id, day, parent)
     conn.execute("create schema intermediate")
     conn.execute(
         "create table intermediate.int_message_threads as select * from (values "
@@ -300,14 +308,9 @@ def test_a_reply_rebuilds_the_months_of_its_whole_thread(threads_warehouse):
 def test_a_message_loaded_after_its_reply_rebuilds_the_reply_s_thread(threads_warehouse):
     threads_warehouse.execute("delete from raw.mentions where mention_id = '3'")
     # An April reply to a message not yet loaded started a thread of its own ...
-    threads_warehouse.execute(
-        "insert into raw.mentions (platform, mention_id, created_at, author_id, "
-        "is_brand_account, text, in_reply_to_id, partition_month, _source_file, "
-        "_source_line, _loaded_at) values "
-        "('twitter', '6', '2011-04-15', 'a', false, 't', '7', '2011-04-01', 'f.csv', 2, now()), "
-        # ... and the message it answers arrives late, in the June files.
-        "('twitter', '7', '2011-04-10', 'b', true, 't', null, '2011-06-01', 'g.csv', 1, now())"
-    )
+    _add_mention(threads_warehouse, "6", "2011-04-15", "7")
+    # ... and the message it answers arrives late, in the June files.
+    _add_mention(threads_warehouse, "7", "2011-04-10", partition="2011-06-01")
     threads_warehouse.execute(
         "insert into intermediate.int_message_threads values ('twitter:6', 'twitter:6', 0)"
     )
