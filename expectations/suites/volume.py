@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from expectations._gx import import_gx
@@ -64,33 +65,47 @@ def prepare(
     counts = counts.assign(month=pd.to_datetime(counts["month"]).dt.date)
     loaded = set(loaded_months)
     history = counts[counts["month"].isin(loaded) & (counts["volume"] > 0)]
-    volume = {(r.brand, r.month): int(r.volume) for r in counts.itertuples()}
-    rows = []
-    for brand in sorted(counts["brand"].dropna().unique()):
-        own = history[history["brand"] == brand]
-        for month in window.months:
-            start = date(month.year - 1, month.month, 1)
-            trailing = own[(own["month"] >= start) & (own["month"] < month)]["volume"]
-            enough = len(trailing) >= MIN_TRAILING_MONTHS
-            low, high = (int(trailing.min()), int(trailing.max())) if enough else (None, None)
-            rows.append(
-                (
-                    brand,
-                    pd.Timestamp(month),
-                    volume.get((brand, month), 0),
-                    len(trailing),
-                    low,
-                    high,
-                    low / factor if enough else None,
-                    high * factor if enough else None,
-                )
-            )
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    for column in ("trailing_min", "trailing_max"):
-        frame[column] = frame[column].astype("Int64")
-    for column in ("lower_bound", "upper_bound"):
-        frame[column] = frame[column].astype("float64")
-    return frame
+    brands = sorted(counts["brand"].dropna().unique())
+    grid = pd.DataFrame(
+        [(brand, month) for brand in brands for month in window.months], columns=["brand", "month"]
+    )
+    # A history month lies in the trailing year of each of the twelve months after it:
+    # one row per window month it counts for, grouped once (a filter per brand and month
+    # took 23 s for 805 brands over 86 months, the CFPB sample's shape; this 0.6 s).
+    index = {_month_index(month): month for month in window.months}
+    seen = history["month"].map(_month_index).to_numpy()
+    spread = pd.DataFrame(
+        {
+            "brand": np.repeat(history["brand"].to_numpy(), TRAILING_MONTHS),
+            "month": np.add.outer(seen, np.arange(1, TRAILING_MONTHS + 1)).ravel(),
+            "volume": np.repeat(history["volume"].to_numpy(), TRAILING_MONTHS),
+        }
+    )
+    spread = spread.assign(month=spread["month"].map(index)).dropna(subset=["month"])
+    trailing = (
+        spread.groupby(["brand", "month"], sort=False)["volume"]
+        .agg(trailing_months="size", trailing_min="min", trailing_max="max")
+        .reset_index()
+    )
+    volumes = counts.drop_duplicates(["brand", "month"], keep="last")[["brand", "month", "volume"]]
+    frame = grid.merge(volumes, on=["brand", "month"], how="left").merge(
+        trailing, on=["brand", "month"], how="left"
+    )
+    enough = frame["trailing_months"].fillna(0) >= MIN_TRAILING_MONTHS
+    frame = frame.assign(
+        month=pd.to_datetime(frame["month"]),
+        volume=frame["volume"].fillna(0).astype("int64"),
+        trailing_months=frame["trailing_months"].fillna(0).astype("int64"),
+        trailing_min=frame["trailing_min"].where(enough).astype("Int64"),
+        trailing_max=frame["trailing_max"].where(enough).astype("Int64"),
+    )
+    frame["lower_bound"] = (frame["trailing_min"].astype("float64") / factor).where(enough)
+    frame["upper_bound"] = (frame["trailing_max"].astype("float64") * factor).where(enough)
+    return frame[list(COLUMNS)]
+
+
+def _month_index(month: date) -> int:
+    return month.year * 12 + month.month - 1
 
 
 def build_suite(table: str, factor: float) -> ExpectationSuite:

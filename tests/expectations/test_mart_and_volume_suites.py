@@ -1,6 +1,7 @@
 """The published-mart suites (naming convention, grain, spine) and the volume anomaly suite."""
 
 import functools
+import random
 import tempfile
 from datetime import date, datetime
 
@@ -277,3 +278,60 @@ def test_only_loaded_months_with_rows_count_as_history():
     frame = volume.prepare(rows, [date(2010, 4, 1), date(2010, 5, 1), date(2010, 6, 1)], JUNE, 2.0)
     assert frame.set_index("brand").loc["bank_a", "trailing_months"] == 2
     assert volume.history_start(JUNE) == date(2009, 6, 1)
+
+
+def _trailing_by_hand(counts_rows, loaded, window, factor):
+    """Each brand-month of `window` counted the plain way, one brand and month at a time."""
+    volumes = {(brand, month): volume for brand, month, volume in counts_rows}
+    rows = []
+    for brand in sorted({brand for brand, _, _ in counts_rows if brand is not None}):
+        for month in window.months:
+            start = date(month.year - 1, month.month, 1)
+            trailing = [
+                volume
+                for b, seen, volume in counts_rows
+                if b == brand and seen in loaded and volume > 0 and start <= seen < month
+            ]
+            enough = len(trailing) >= 3
+            low, high = (min(trailing), max(trailing)) if enough else (None, None)
+            rows.append(
+                (
+                    brand,
+                    month,
+                    volumes.get((brand, month), 0),
+                    len(trailing),
+                    low,
+                    high,
+                    low / factor if enough else None,
+                    high * factor if enough else None,
+                )
+            )
+    return rows
+
+
+def test_trailing_ranges_equal_a_month_by_month_count_on_random_histories():
+    brands = ["bank_a", "bank_b", "telco_c", None]
+    rng = random.Random(14)
+
+    def month(index: int) -> date:
+        return date(2010 + index // 12, index % 12 + 1, 1)
+
+    for _ in range(40):
+        first, length = rng.randint(0, 24), rng.randint(1, 18)
+        window = MonthWindow(tuple(month(first + 12 + k) for k in range(length)))
+        counts_rows = [
+            (rng.choice(brands), month(i), rng.choice([0, 1, 7, 450]))
+            for i in range(first, first + 12 + length)
+            for _ in range(2)
+        ]
+        counts_rows = list({(b, m): (b, m, v) for b, m, v in counts_rows}.values())
+        loaded = {month(i) for i in range(first, first + 12 + length) if rng.random() < 0.85}
+        factor = rng.choice([1.5, 2.0, 3.0])
+        frame = volume.prepare(
+            counts([(b, m.isoformat(), v) for b, m, v in counts_rows]), loaded, window, factor
+        )
+        got = [
+            tuple(None if pd.isna(value) else value for value in row)
+            for row in frame.assign(month=frame["month"].dt.date).itertuples(index=False)
+        ]
+        assert got == _trailing_by_hand(counts_rows, loaded, window, factor)
