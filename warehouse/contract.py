@@ -699,12 +699,25 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection, tables: Iterable[Table] | Non
     already there hold null in them); a NOT NULL column cannot be added that way.
     """
     tables = list(TABLES.values() if tables is None else tables)
+    # One look at the catalog first: the loaders call this for every partition they
+    # write, and each DDL statement is a commit of its own (about 15 ms for all tables).
+    existing: dict[tuple[str, str], set[str]] = {}
+    for schema, name, column in conn.execute(
+        "select lower(table_schema), lower(table_name), lower(column_name) "
+        "from information_schema.columns where table_catalog = current_database()"
+    ).fetchall():
+        existing.setdefault((schema, name), set()).add(column)
+    schemas = {schema for schema, _ in existing}
     for schema in dict.fromkeys(table.schema for table in tables):
-        conn.execute(f"create schema if not exists {schema}")
+        if schema.lower() not in schemas:
+            conn.execute(f"create schema if not exists {schema}")
     for table in tables:
-        conn.execute(create_table_sql(table))
+        columns = existing.get((table.schema.lower(), table.name.lower()))
+        if columns is None:
+            conn.execute(create_table_sql(table))
+            continue
         for column in table.columns:
-            if column.nullable:
+            if column.nullable and column.name.lower() not in columns:
                 conn.execute(
                     f"alter table {table.qualified} add column if not exists {column.sql()}"
                 )
