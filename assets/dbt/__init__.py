@@ -13,12 +13,13 @@ the built tables' column schemas and row counts to their materialisations.
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import (
+    DagsterDbtCliRuntimeError,
     DagsterDbtTranslator,
     DbtCliInvocation,
     DbtCliResource,
@@ -112,9 +113,9 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         and the marts are copied back into the warehouse file, which the checks,
         the snapshot and the report read on either engine.
 
-        On DuckDB every built table's materialisation carries its column schema and
-        row count, read through the dbt adapter once the dbt process has exited
-        (dagster-dbt waits for it there: DuckDB lets no reader in beside a writer).
+        On DuckDB every built model's materialisation carries its column schema and,
+        for tables, its row count, read from the warehouse once the dbt process has
+        exited (DuckDB lets no reader in beside a writer).
         """
         tags = context.run.tags
         loaded = tags.get(CHANGED_FROM_TAG)
@@ -155,13 +156,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             with environment({DUCKDB_PATH_ENV: settings.duckdb_path, **plan.dbt_env()}):
                 invocation = dbt.cli(plan.dbt_args(dbt_vars(settings)), context=context)
                 try:
-                    yield from (
-                        invocation.stream()
-                        .fetch_row_counts()
-                        # Column lineage would parse every model's SQL with sqlglot on
-                        # each run; the schemas are what the asset pages need.
-                        .fetch_column_metadata(with_column_lineage=False)
-                    )
+                    yield from _with_table_metadata(invocation, warehouse)
                 finally:
                     _close_adapter(invocation)
         with warehouse.connect() as conn:
@@ -182,14 +177,102 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     return webcare_dbt_models
 
 
-def _close_adapter(invocation: DbtCliInvocation) -> None:
-    """Close the warehouse file that dagster-dbt's adapter opened in this process.
+def _with_table_metadata(
+    invocation: DbtCliInvocation, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """The build's events, each built model's with its table's column schema (names,
+    DuckDB types, the YAML's descriptions) and, for tables, its row count.
 
-    The row counts and column schemas are read through a dbt-duckdb adapter in this
-    process, which opens the file read-only and, by dbt-duckdb's default
-    (``keep_open``), keeps it open after the last query. DuckDB refuses a second
-    connection to a file open in the same process with other settings, so the build
-    state written next (and any later step of an in-process run) could not open it.
+    Read once dbt has exited (DuckDB lets no reader in beside a writer), with one
+    connection and two catalog queries plus a count per table. dagster-dbt's
+    `fetch_row_counts` and `fetch_column_metadata` do the same through the dbt adapter,
+    one macro call per model: about 20 s for this project's 45 models whatever the data.
+    The events of a failed build are yielded too, then its error is raised.
+    """
+    events: list[Any] = []
+    try:
+        events.extend(invocation.stream())
+    except DagsterDbtCliRuntimeError:
+        # dbt ran and failed: the models it built still get their facts
+        yield from _attach_table_facts(invocation, warehouse, events)
+        raise
+    except BaseException:
+        yield from events
+        raise
+    yield from _attach_table_facts(invocation, warehouse, events)
+
+
+def _attach_table_facts(
+    invocation: DbtCliInvocation, warehouse: WarehouseResource, events: list[Any]
+) -> Iterator[Any]:
+    nodes = invocation.manifest["nodes"]
+    built = {}
+    for index, event in enumerate(events):
+        unique_id = event.metadata.get("unique_id") if hasattr(event, "metadata") else None
+        node = nodes.get(getattr(unique_id, "value", unique_id)) if unique_id else None
+        if isinstance(event, dg.Output | dg.AssetMaterialization) and node is not None:
+            built[index] = node
+    facts = _table_facts(warehouse, built.values())
+    adapter_type = invocation.manifest.get("metadata", {}).get("adapter_type")
+    for index, event in enumerate(events):
+        node = built.get(index)
+        columns, rows = facts.get(node["unique_id"], ([], None)) if node else ([], None)
+        if not columns:
+            yield event
+            continue
+        described = node.get("columns", {})
+        schema = dg.TableSchema(
+            columns=[
+                dg.TableColumn(
+                    name, kind, description=described.get(name, {}).get("description") or None
+                )
+                for name, kind in columns
+            ]
+        )
+        # Dagster's standard table keys, as dagster-dbt's fetch_* methods write them.
+        extra: dict[str, Any] = {"dagster/column_schema": schema}
+        if rows is not None:
+            extra["dagster/row_count"] = dg.MetadataValue.int(rows)
+        if adapter_type:
+            extra["dagster/storage_kind"] = adapter_type
+        yield event.with_metadata({**event.metadata, **extra})
+
+
+def _table_facts(
+    warehouse: WarehouseResource, nodes: Iterable[Mapping[str, Any]]
+) -> dict[str, tuple[list[tuple[str, str]], int | None]]:
+    """Per dbt model: the built relation's (column, type) pairs in order, and its row
+    count (None for a view: counting runs its whole query)."""
+    nodes = list(nodes)
+    if not nodes:
+        return {}
+    with warehouse.connect() as conn:
+        columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for schema, table, column, kind in conn.execute(
+            "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+            "where database_name = current_database() order by column_index"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append((column, kind))
+        facts = {}
+        for node in nodes:
+            schema, table = node["schema"], node.get("alias") or node["name"]
+            found = columns.get((schema, table), [])
+            rows = None
+            if found and node["config"].get("materialized") != "view":
+                (rows,) = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+            facts[node["unique_id"]] = (found, rows)
+    return facts
+
+
+def _close_adapter(invocation: DbtCliInvocation) -> None:
+    """Close the warehouse file if dagster-dbt's adapter opened it in this process.
+
+    dagster-dbt makes a dbt-duckdb adapter for every invocation (read-only); it opens
+    the file only when queried (its fetch_* methods, which this asset does not use:
+    `_with_table_metadata`) and then, by dbt-duckdb's default (``keep_open``), keeps
+    it open. DuckDB refuses a second connection to a file open in the same process
+    with other settings, so the build state written next (and any later step of an
+    in-process run) could not open it: closed here whatever queried it.
     """
     adapter = invocation.adapter
     if adapter is None:
