@@ -12,6 +12,7 @@ with the connection closed, so BI readers and other writers are not blocked mean
 
 # No `from __future__ import annotations` here: Dagster inspects the asset functions'
 # annotations at definition time and needs real classes, not strings.
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -261,15 +262,49 @@ def _output_table(
 
 
 def load_model(settings: Settings) -> "SentimentModel":
-    """The sentiment model the settings name (built into the model cache when needed)."""
+    """The sentiment model the settings name (built into the model cache when needed).
+
+    Kept for the life of the process while its files stay as they are: a run scores
+    mentions and NPS comments in two assets, and an in-process run (`webcare run`)
+    loaded the same model twice (3-7 s each on 2 cores). A rebuilt or altered model
+    folder changes the key, so it is loaded, and its weights checked, again."""
+    label_map = tuple(sorted((settings.sentiment_label_map or {}).items()))
+    return _load_model(
+        settings.sentiment_model,
+        str(settings.model_cache_dir),
+        label_map,
+        settings.sentiment_int8,
+        _model_files(settings.sentiment_model, Path(settings.model_cache_dir)),
+    )
+
+
+def _model_files(spec: str, cache_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every file of the model's folder (none for a
+    Hub id or a default model not built yet)."""
+    from models.sentiment.build import default_model_dir
+    from models.sentiment.inference import DEFAULT_MODEL_NAME
+
+    folder = default_model_dir(cache_dir) if spec == DEFAULT_MODEL_NAME else Path(spec)
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        (str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and (stat := path.stat())
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _load_model(
+    spec: str,
+    cache_dir: str,
+    label_map: tuple[tuple[str, str], ...],
+    quantize: bool | None,
+    files: tuple[tuple[str, int, int], ...],
+) -> "SentimentModel":
     from models.sentiment.inference import SentimentModel
 
-    return SentimentModel.load(
-        settings.sentiment_model,
-        Path(settings.model_cache_dir),
-        settings.sentiment_label_map or None,
-        quantize=settings.sentiment_int8,
-    )
+    return SentimentModel.load(spec, Path(cache_dir), dict(label_map) or None, quantize=quantize)
 
 
 def _run(

@@ -172,3 +172,35 @@ def test_partition_range_and_nps_share_the_cache(setup):
         ).fetchall()
     assert labels == {"r1": "positive", "r2": "negative"}
     assert months == [(MARCH, 6), (APRIL, 1)]
+
+
+def test_the_model_is_loaded_once_per_process_until_its_files_change(
+    tmp_path: Path, built_model_dir: Path
+) -> None:
+    """A run scores mentions and NPS comments with one load; a changed model folder
+    (rebuilt, replaced) is loaded, and its weights checked, again."""
+    import os
+    import shutil
+
+    from assets.sentiment.scoring import load_model
+
+    cache = tmp_path / "models"
+    folder = cache / built_model_dir.name
+    # the large weights linked, the small files copied (only the copies are touched)
+    shutil.copytree(
+        built_model_dir,
+        folder,
+        copy_function=lambda src, dst: (
+            os.link(src, dst) if src.endswith(".safetensors") else shutil.copy2(src, dst)
+        ),
+    )
+    settings = Settings.from_env(home=tmp_path, model_cache_dir=str(cache))
+    first = load_model(settings)
+    assert load_model(settings) is first
+    config = folder / "config.json"
+    stat = config.stat()
+    os.utime(config, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    again = load_model(settings)
+    assert again is not first
+    assert again.version == first.version
+    assert load_model(settings) is again
