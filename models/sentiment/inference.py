@@ -49,6 +49,20 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def default_threads() -> int:
+    """torch's CPU threads when a caller asks for none: ``OMP_NUM_THREADS`` when it is a
+    whole number above 0, else every core this process may use (`available_cores`).
+
+    Set the variable where other work shares the cores: two processes that each run
+    torch on every core wait on each other's threads (on 2 cores beside one busy core,
+    scoring took twice as long on 2 threads as on 1). make test sets it for each
+    pytest-xdist worker (tests/conftest.py)."""
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return available_cores()
+
+
 def label_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str] | None) -> np.ndarray:
     """A (model classes x 3) 0/1 matrix folding the model's classes onto negative/neutral/positive.
 
@@ -122,7 +136,8 @@ class SentimentModel:
           any ``AutoModelForSequenceClassification``; its ``config.id2label`` is folded
           onto negative/neutral/positive directly or through `label_map`.
 
-        `threads` sets torch's CPU threads (default: all cores this process may use).
+        `threads` sets torch's CPU threads (default: `default_threads`, which is
+        ``OMP_NUM_THREADS`` when set, else all cores this process may use).
         `quantize` applies int8 dynamic quantisation (`quantize_int8`, CPU only); the
         version then ends in ``+int8`` so cached scores are kept apart. None (default)
         quantises the default model, whose int8 accuracy is measured in MODEL_CARD.md,
@@ -131,7 +146,7 @@ class SentimentModel:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        torch.set_num_threads(threads or available_cores())
+        torch.set_num_threads(threads or default_threads())
         max_length = INFERENCE_MAX_LENGTH
         if spec == DEFAULT_MODEL_NAME:
             if cache_dir is None:

@@ -17,7 +17,12 @@ from models.sentiment.build import (
     trained_layers_count,
 )
 from models.sentiment.data import LabelledSet, read_labelled_dirs, split
-from models.sentiment.inference import SentimentModel, label_matrix
+from models.sentiment.inference import (
+    SentimentModel,
+    available_cores,
+    default_threads,
+    label_matrix,
+)
 from models.sentiment.labels import LABELS
 from models.sentiment.metrics import sentiment_report
 from models.sentiment.train import TrainConfig
@@ -216,6 +221,40 @@ def test_corrupted_built_model_asks_for_build_model(tmp_path: Path, built_model_
     weights.unlink()
     with pytest.raises(ModelWeightsError, match=r"missing.*webcare build-model"):
         SentimentModel.load(DEFAULT_MODEL_NAME, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", 1), (" 3 ", 3), ("0", None), ("-2", None), ("two", None), ("", None), (None, None)],
+)
+def test_default_threads_follow_omp_num_threads_when_it_is_a_count(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+    assert default_threads() == (expected or available_cores())
+
+
+@pytest.mark.slow
+def test_load_gives_torch_the_default_threads_unless_told(
+    monkeypatch, built_model_dir: Path, model_cache_dir: Path
+):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        SentimentModel.load("webcare-e5-small-sentiment", model_cache_dir, quantize=False)
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "3")
+        SentimentModel.load("webcare-e5-small-sentiment", model_cache_dir, quantize=False)
+        assert torch.get_num_threads() == 3
+        SentimentModel.load(
+            "webcare-e5-small-sentiment", model_cache_dir, threads=2, quantize=False
+        )
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_label_matrix_folds_third_party_labels():
