@@ -24,9 +24,10 @@ run: setup model manifest
 	$(BIN)/webcare run --home $(HOME_DIR)
 
 # Two workers (the machines have two cores); tests sharing an expensive session
-# fixture stay on one worker (tests/conftest.py), so each fixture is built once.
+# fixture stay on one worker (tests/conftest.py), so each fixture is built once, and the
+# costly groups go first (in conftest.py's order: --no-loadscope-reorder keeps it).
 test: setup model manifest chromium java
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # PATH: under `dagster dev` dagster-dbt re-parses the project with the `dbt` it finds on PATH.
 # Without -m, dagster reads pyproject.toml's [tool.dagster]: the code location is webcare_warehouse.

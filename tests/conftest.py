@@ -133,10 +133,25 @@ EXPENSIVE_FIXTURES = (
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Group the tests for pytest-xdist: by expensive session fixture, else by module."""
+    """Group the tests for pytest-xdist: by expensive session fixture, else by module.
+
+    Then order them so the groups that cost minutes come first: the groups of the
+    expensive fixtures, then the modules with a `slow` test, then the rest, each in
+    collection order. pytest-xdist hands out the groups in that order (make test passes
+    --no-loadscope-reorder; its default order, most tests first, left a pipeline-sized
+    group of two or three tests to the end, with the other worker idle for minutes)."""
+    group_of = {}
     for item in items:
         used = next((name for name in EXPENSIVE_FIXTURES if name in item.fixturenames), None)
-        item.add_marker(pytest.mark.xdist_group(used or item.nodeid.split("::")[0]))
+        group_of[item] = used or item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group_of[item]))
+    slow_groups = {group_of[item] for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        group = group_of[item]
+        return 0 if group in EXPENSIVE_FIXTURES else 1 if group in slow_groups else 2
+
+    items[:] = sorted(items, key=rank)
 
 
 @pytest.fixture
