@@ -58,10 +58,10 @@ def _run_path(args: argparse.Namespace) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     import torch
 
-    from models.sentiment.inference import SentimentModel, available_cores
+    from models.sentiment.inference import SentimentModel, default_threads
     from warehouse.defaults import DEFAULT_BATCH_SIZE
 
-    threads = args.threads or available_cores()
+    threads = args.threads or default_threads()
     torch.set_num_threads(threads)
     # naive and batched-fp32 load the plain model; batched is what the asset loads
     quantize = None if args.path == "batched" else False
@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000, help="tweets for the batched path")
     parser.add_argument("--naive-n", type=int, default=200, help="tweets for the naive path")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the asset's")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: OMP_NUM_THREADS or all)"
+    )
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument(
         "--cache-dir",
