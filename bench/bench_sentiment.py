@@ -56,13 +56,11 @@ def _peak_mib() -> float:
 def _run_path(args: argparse.Namespace) -> dict[str, object]:
     """Inside a child process: time one path and report its numbers."""
     sys.path.insert(0, str(REPO))
-    import torch
-
     from models.sentiment.inference import SentimentModel, default_threads
     from warehouse.defaults import DEFAULT_BATCH_SIZE
 
+    # SentimentModel.load gives torch this many threads
     threads = args.threads or default_threads()
-    torch.set_num_threads(threads)
     # naive and batched-fp32 load the plain model; batched is what the asset loads
     quantize = None if args.path == "batched" else False
     model = SentimentModel.load(args.model, args.cache_dir, threads=threads, quantize=quantize)

@@ -244,14 +244,12 @@ def test_load_gives_torch_the_default_threads_unless_told(
     before = torch.get_num_threads()
     try:
         monkeypatch.setenv("OMP_NUM_THREADS", "1")
-        SentimentModel.load("webcare-e5-small-sentiment", model_cache_dir, quantize=False)
+        SentimentModel.load(DEFAULT_MODEL_NAME, model_cache_dir, quantize=False)
         assert torch.get_num_threads() == 1
         monkeypatch.setenv("OMP_NUM_THREADS", "3")
-        SentimentModel.load("webcare-e5-small-sentiment", model_cache_dir, quantize=False)
+        SentimentModel.load(DEFAULT_MODEL_NAME, model_cache_dir, quantize=False)
         assert torch.get_num_threads() == 3
-        SentimentModel.load(
-            "webcare-e5-small-sentiment", model_cache_dir, threads=2, quantize=False
-        )
+        SentimentModel.load(DEFAULT_MODEL_NAME, model_cache_dir, threads=2, quantize=False)
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
