@@ -75,7 +75,7 @@ class Settings(dg.ConfigurableResource):
     landing_dir: str = Field(description="Landing folder, one sub-folder per source.")
     published_dir: str = Field(description="Where BI tools read: snapshot, Parquet marts, reports.")
     state_dir: str = Field(
-        description="Pipeline state: landing index, Dagster instance, Data Docs."
+        description="Pipeline state: landing index, Dagster instance, Data Docs, dbt artefacts."
     )
     reporting_timezone: str = Field(
         default="Europe/Amsterdam",

@@ -45,6 +45,8 @@ from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
 from warehouse.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+# Where a home's builds keep dbt's artefacts, under its state folder, one per engine.
+HOME_TARGET_DIR = "dbt_target"
 # The profile reads the warehouse path from this variable (see dbt_project/profiles.yml).
 DUCKDB_PATH_ENV = "WEBCARE_DUCKDB_PATH"
 # The job that loads and builds in one run: its partition (range) is what it loaded.
@@ -80,6 +82,19 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
     declared = project_vars(DBT_PROJECT_DIR, {})
     from_settings = {"reporting_timezone": settings.reporting_timezone}
     return {name: value for name, value in from_settings.items() if declared.get(name) != value}
+
+
+def home_target_path(settings: Settings) -> Path:
+    """The home's dbt target folder for its engine: its builds' artefacts (the last
+    build's, and dbt.log, which dbt rotates) and its saved parse.
+
+    dbt parses the whole project again (about 4 s) when the profile's connection
+    differs from that of its saved parse, and the DuckDB path is part of it: the
+    project's own parse (``make manifest``) matches only the default home. dagster-dbt
+    copies that parse into a target folder that has none; kept per home, the folder
+    then holds the parse of the home's first build, which every later build of the
+    home reuses (dbt still re-reads the files changed since)."""
+    return (settings.state_path / HOME_TARGET_DIR / settings.engine).resolve()
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
@@ -154,7 +169,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         else:
             # dagster-dbt passes os.environ to the dbt subprocess; scoped to this call.
             with environment({DUCKDB_PATH_ENV: settings.duckdb_path, **plan.dbt_env()}):
-                invocation = dbt.cli(plan.dbt_args(dbt_vars(settings)), context=context)
+                invocation = dbt.cli(
+                    plan.dbt_args(dbt_vars(settings)),
+                    context=context,
+                    target_path=home_target_path(settings),
+                )
                 try:
                     yield from _with_table_metadata(invocation, warehouse)
                 finally:
@@ -170,9 +189,12 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         except SparkUnavailable as error:
             raise dg.Failure(description=str(error)) from None
         with environment({**spark.env, **plan.dbt_env()}):
-            dbt.cli(spark.register_args, manifest=project.manifest_path).wait()
+            target_path = home_target_path(settings)
+            dbt.cli(
+                spark.register_args, manifest=project.manifest_path, target_path=target_path
+            ).wait()
             args = [*plan.dbt_args(dbt_vars(settings)), *spark.target_args]
-            yield from dbt.cli(args, context=context).stream()
+            yield from dbt.cli(args, context=context, target_path=target_path).stream()
 
     return webcare_dbt_models
 

@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.dbt import HOME_TARGET_DIR
 from orchestration import commands
 from orchestration.instance import open_instance
 from warehouse.settings import Settings
@@ -116,3 +117,25 @@ def test_second_run_scores_nothing_new_and_changes_no_row(demo_home, capsys):
     printed = capsys.readouterr().out
     assert "KPI summary" in printed
     assert "snapshot" in printed and "Data Docs" in printed
+    # dbt ran in the home's own target folder and reused the parse of the first build
+    # there: the project's parse (made for the default home's DuckDB path) would have
+    # been parsed again ("profile has changed", about 4 s).
+    target = Settings.from_env(demo_home).state_path / HOME_TARGET_DIR / "duckdb"
+    build = _last_dbt_invocation(target)
+    assert build["A002"]["data"]["args"]["target_path"] == str(target.resolve())
+    assert "I024" not in build, build["I024"]["info"]["msg"]
+    assert build["I040"]["info"]["name"] == "PartialParsingEnabled"
+
+
+def _last_dbt_invocation(target) -> dict[str, dict]:
+    """The events of the last dbt invocation logged in `target`, by event code (dbt's
+    JSON log, its rotated files oldest first)."""
+    logs = sorted(target.glob("dbt.log.*"), key=lambda p: -int(p.suffix[1:]))
+    events = [
+        json.loads(line)
+        for path in [*logs, target / "dbt.log"]
+        for line in path.read_text().splitlines()
+        if line.startswith("{")
+    ]
+    last = events[-1]["info"]["invocation_id"]
+    return {e["info"]["code"]: e for e in events if e["info"]["invocation_id"] == last}
