@@ -84,3 +84,19 @@ def test_a_build_records_row_counts_and_column_types_of_every_mart(demo_home) ->
                 (column, built[column], node["columns"][column]["description"]) for column in built
             ], name
             assert metadata["dagster/storage_kind"].value == "duckdb", name
+
+
+def test_the_dbt_resource_starts_dbt_without_an_adapter_in_this_process(
+    tmp_path, monkeypatch
+) -> None:
+    """dagster-dbt makes an in-process dbt adapter for every invocation (for fetch_*
+    methods this project does not use); the project's resource makes none. With the
+    profile's warehouse path set, dagster-dbt's own resource would make one."""
+    from assets.dbt import DUCKDB_PATH_ENV, dbt_resource
+
+    monkeypatch.setenv(DUCKDB_PATH_ENV, str(tmp_path / "warehouse.duckdb"))
+    project = dbt_project(Settings.from_env(tmp_path))
+    invocation = dbt_resource(project).cli(["debug", "--config-dir"], target_path=tmp_path)
+    invocation.wait()
+    assert invocation.is_successful()
+    assert invocation.adapter is None
