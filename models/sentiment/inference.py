@@ -6,6 +6,7 @@ import functools
 import os
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,6 +93,45 @@ def label_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str] | Non
     return matrix
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model spec's weights are and the version its scores carry, known without
+    loading the weights (`resolve`); `SentimentModel.load` loads from it."""
+
+    source: str
+    version: str
+    on_gpu: bool
+    int8: bool
+
+    @classmethod
+    def resolve(
+        cls, spec: str, cache_dir: Path | str | None = None, quantize: bool | None = None
+    ) -> ModelSource:
+        """The source and version of `spec` as `SentimentModel.load` documents them: the
+        default model is built into `cache_dir` when missing and checked against its
+        build record; int8 (CPU only) adds ``+int8r`` to the version."""
+        import torch
+
+        if spec == DEFAULT_MODEL_NAME:
+            if cache_dir is None:
+                raise ValueError(f"{DEFAULT_MODEL_NAME} needs a cache_dir to be built in")
+            folder = default_model_dir(Path(cache_dir))
+            if not folder.exists():
+                build_default_model(Path(cache_dir))
+            version = str(check_built(folder)["version"])
+            source = str(folder)
+        elif Path(spec).is_dir():
+            source = str(Path(spec))
+            version = _local_version(Path(spec))
+        else:
+            source = spec
+            version = _hub_version(spec)
+        on_gpu = torch.cuda.is_available()
+        int8 = not on_gpu and bool(quantize or (quantize is None and spec == DEFAULT_MODEL_NAME))
+        # Row-wise activation scales (batch-independent); "+int8" scored per batch.
+        return cls(source, f"{version}+int8r" if int8 else version, on_gpu, int8)
+
+
 class SentimentModel:
     """A sequence-classification model that scores texts as negative / neutral / positive.
 
@@ -148,21 +188,8 @@ class SentimentModel:
 
         torch.set_num_threads(threads or default_threads())
         max_length = INFERENCE_MAX_LENGTH
-        if spec == DEFAULT_MODEL_NAME:
-            if cache_dir is None:
-                raise ValueError(f"{DEFAULT_MODEL_NAME} needs a cache_dir to be built in")
-            folder = default_model_dir(Path(cache_dir))
-            if not folder.exists():
-                build_default_model(Path(cache_dir))
-            version = str(check_built(folder)["version"])
-            source = str(folder)
-        elif Path(spec).is_dir():
-            folder = Path(spec)
-            source = str(folder)
-            version = _local_version(folder)
-        else:
-            source = spec
-            version = _hub_version(spec)
+        resolved = ModelSource.resolve(spec, cache_dir, quantize)
+        source = resolved.source
         try:
             model = AutoModelForSequenceClassification.from_pretrained(source)
             tokenizer = AutoTokenizer.from_pretrained(source)
@@ -179,16 +206,14 @@ class SentimentModel:
         folding = label_matrix(id2label, label_map)
         tokenizer_limit = getattr(tokenizer, "model_max_length", max_length) or max_length
         max_length = min(max_length, int(tokenizer_limit))
-        if torch.cuda.is_available():
+        if resolved.on_gpu:
             model.to("cuda")
-        elif quantize or (quantize is None and spec == DEFAULT_MODEL_NAME):
+        elif resolved.int8:
             model = quantize_int8(model)
-            # Row-wise activation scales (batch-independent); "+int8" scored per batch.
-            version += "+int8r"
         return cls(
             model,
             tokenizer,
-            version,
+            resolved.version,
             folding,
             text_prefix=str(getattr(model.config, "text_prefix", "") or ""),
             max_length=max_length,

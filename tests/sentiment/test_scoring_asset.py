@@ -99,7 +99,7 @@ def setup(tmp_path: Path, model_cache_dir: Path, built_model_dir: Path):
 
 
 @pytest.mark.slow
-def test_one_score_per_inbound_mention_and_cache_on_rerun(setup):
+def test_one_score_per_inbound_mention_and_cache_on_rerun(setup, monkeypatch):
     database, assets, resources = setup
     mention_asset = assets[0]
     first = dg.materialize([mention_asset], partition_key="2024-03", resources=resources)
@@ -131,6 +131,13 @@ def test_one_score_per_inbound_mention_and_cache_on_rerun(setup):
         assert row[9] == meta["model_version"]
     assert cached == 4
 
+    # Every text is cached now: the rerun never loads the model.
+    from assets.sentiment import scoring
+
+    def no_model(settings: Settings) -> None:
+        raise AssertionError("the model was loaded though every text was cached")
+
+    monkeypatch.setattr(scoring, "load_model", no_model)
     second = dg.materialize([mention_asset], partition_key="2024-03", resources=resources)
     again = _metadata(second, ["scores", "mention_sentiment"])
     assert again["texts_scored_new"] == 0 and again["cache_hits"] == 4
