@@ -33,6 +33,8 @@ LOG_FILE = "validations.jsonl"
 INDEX_FILE = "index.html"
 # The index lists this many of the latest validations.
 INDEX_LIMIT = 500
+# The page view GX renders validations and suites with (templates compiled once).
+PAGE_VIEW = {"module_name": "expectations.gx_views", "class_name": "CompiledOncePageView"}
 
 _OFFLINE_CSS = """
 body { font-family: system-ui, sans-serif; margin: 1rem 2rem; color: #222; }
@@ -72,6 +74,11 @@ def site_config(state_dir: Path) -> dict[str, Any]:
             "base_directory": str(state_dir / DATA_DOCS_DIR),
         },
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        # GX's own sections, rendered by `PAGE_VIEW`
+        "site_section_builders": {
+            "expectations": {"view": PAGE_VIEW},
+            "validations": {"view": PAGE_VIEW},
+        },
     }
 
 

@@ -195,3 +195,25 @@ def test_jsonable_metadata_survives_numpy_and_nan(gx_session):
     result = check_result([gx_session.validate(frame, suite)])
     [failed] = result.metadata["failed_expectations"].value
     assert failed["observed_value"] == 3.0
+
+
+def test_data_docs_compile_gxs_page_templates_once_per_process(tmp_path, conn, monkeypatch):
+    """Each check's session renders its page with a new GX view (a new Jinja
+    environment); the templates compiled for an earlier page are loaded, not compiled
+    again (expectations.gx_views)."""
+    import jinja2
+
+    nps_rows(conn, 20, bad_scores=1)
+    frame = conn.sql("select * from nps").df()
+    validate_nps(ValidationSession(tmp_path, run_name="first"), frame)
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_template(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    outcome = validate_nps(ValidationSession(tmp_path, run_name="second"), frame)
+    assert "score is an NPS answer from 0 to 10" in outcome.docs_page.read_text()
+    assert compiled == []
