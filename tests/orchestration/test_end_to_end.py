@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.dbt import HOME_TARGET_DIR
+from assets.dbt import home_target_path
 from orchestration import commands
 from orchestration.instance import open_instance
 from warehouse.settings import Settings
@@ -120,9 +120,9 @@ def test_second_run_scores_nothing_new_and_changes_no_row(demo_home, capsys):
     # dbt ran in the home's own target folder and reused the parse of the first build
     # there: the project's parse (made for the default home's DuckDB path) would have
     # been parsed again ("profile has changed", about 4 s).
-    target = Settings.from_env(demo_home).state_path / HOME_TARGET_DIR / "duckdb"
+    target = home_target_path(Settings.from_env(demo_home))
     build = _last_dbt_invocation(target)
-    assert build["A002"]["data"]["args"]["target_path"] == str(target.resolve())
+    assert build["A002"]["data"]["args"]["target_path"] == str(target)
     assert "I024" not in build, build["I024"]["info"]["msg"]
     assert build["I040"]["info"]["name"] == "PartialParsingEnabled"
 
