@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +20,13 @@ concurrency:
     default_limit: 1
 telemetry:
   enabled: false
+# Dagster's SQLite event log in its usual place (history/runs/), with connections
+# kept between events (orchestration/event_log.py).
+event_log_storage:
+  module: orchestration.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {{event_log_dir}}
 """
 
 
@@ -27,8 +35,11 @@ def instance_dir(settings: Settings) -> Path:
     path = settings.state_path / "dagster"
     path.mkdir(parents=True, exist_ok=True)
     config = path / "dagster.yaml"
-    if not config.exists() or config.read_text() != INSTANCE_YAML:
-        config.write_text(INSTANCE_YAML)
+    # The folder Dagster's default SQLite storage uses for event logs, written out
+    # because a storage named in dagster.yaml needs its base_dir (a JSON string is YAML).
+    text = INSTANCE_YAML.format(event_log_dir=json.dumps(str(path.absolute() / "history" / "runs")))
+    if not config.exists() or config.read_text() != text:
+        config.write_text(text)
     return path
 
 
