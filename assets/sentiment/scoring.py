@@ -7,7 +7,8 @@ model version; only hashes not found there reach the model, once each, so duplic
 and retweets cost one inference and re-materialising a month scores nothing.
 
 The warehouse connection is held only to read a month and to write it: scoring runs
-with the connection closed, so BI readers and other writers are not blocked meanwhile.
+with the connection closed, so BI readers and other writers are not blocked meanwhile
+(a month with nothing for the model is read and written in one connection).
 """
 
 # No `from __future__ import annotations` here: Dagster inspects the asset functions'
@@ -210,17 +211,21 @@ def score_month(
                 [model.version, unique],
             ).fetchall()
         }
-    # Connection closed: the slow part runs without holding the warehouse.
-    representative: dict[str, str] = {}
-    for row, digest in zip(rows, hashes, strict=True):
-        if digest not in cached and digest not in representative:
-            representative[digest] = row[-1]
-    empty = [d for d, text in representative.items() if not normalise_text(text)]
-    empty_set = set(empty)
-    to_score = [d for d in representative if d not in empty_set]
-    now = _utc_now()
-    new_scores: dict[str, tuple] = {d: ("neutral", 0.0, 1.0, 0.0, now) for d in empty}
+        representative: dict[str, str] = {}
+        for row, digest in zip(rows, hashes, strict=True):
+            if digest not in cached and digest not in representative:
+                representative[digest] = row[-1]
+        empty = [d for d, text in representative.items() if not normalise_text(text)]
+        empty_set = set(empty)
+        to_score = [d for d in representative if d not in empty_set]
+        now = _utc_now()
+        new_scores: dict[str, tuple] = {d: ("neutral", 0.0, 1.0, 0.0, now) for d in empty}
+        if not to_score:
+            # Nothing for the model (a cached month, or one without texts): written at
+            # once, without closing and opening the warehouse again.
+            output = _write_month(conn, target, month, rows, hashes, cached, new_scores, model)
     if to_score:
+        # Connection closed: the slow part runs without holding the warehouse.
         log(f"{label}: {len(to_score)} new texts to score, {len(cached)} cached")
         probabilities = model.predict(
             [representative[d] for d in to_score],
@@ -231,7 +236,31 @@ def score_month(
             negative, neutral, positive = (float(p) for p in row_probabilities)
             winner = LABELS[int(row_probabilities.argmax())]
             new_scores[digest] = (winner, negative, neutral, positive, now)
+        with warehouse.connect() as conn:
+            _ensure_score_tables(conn)
+            output = _write_month(conn, target, month, rows, hashes, cached, new_scores, model)
+    return MonthStats(
+        rows_written=output.num_rows,
+        unique_texts=len(unique),
+        texts_scored_new=len(to_score),
+        cache_hits=len(cached),
+        empty_texts=len(empty),
+        months=[label],
+    )
 
+
+def _write_month(
+    conn: "duckdb.DuckDBPyConnection",
+    target: _Target,
+    month: date,
+    rows: list[tuple],
+    hashes: list[str],
+    cached: dict[str, tuple],
+    new_scores: dict[str, tuple],
+    model: Scorer,
+) -> pa.Table:
+    """Add `new_scores` to the cache and replace `month` of the target's table with a row
+    per input row, in one transaction; return the rows written."""
     scores = {**cached, **new_scores}
     output = _output_table(target, rows, hashes, scores, month, model.version)
     cache_rows = pa.table(
@@ -245,36 +274,30 @@ def score_month(
             "scored_at": pa.array([v[4] for v in new_scores.values()], type=pa.timestamp("us")),
         }
     )
-    with warehouse.connect() as conn:
-        _ensure_score_tables(conn)
-        conn.register("new_cache_rows", cache_rows)
-        conn.register("new_output_rows", output)
-        conn.execute("begin transaction")
-        try:
-            conn.execute(
-                """
-                insert into scores.sentiment_cache
-                select n.* from new_cache_rows as n
-                where not exists (
-                    select 1 from scores.sentiment_cache as c
-                    where c.text_hash = n.text_hash and c.model_version = n.model_version
-                )
-                """
+    conn.register("new_cache_rows", cache_rows)
+    conn.register("new_output_rows", output)
+    conn.execute("begin transaction")
+    try:
+        conn.execute(
+            """
+            insert into scores.sentiment_cache
+            select n.* from new_cache_rows as n
+            where not exists (
+                select 1 from scores.sentiment_cache as c
+                where c.text_hash = n.text_hash and c.model_version = n.model_version
             )
-            conn.execute(f"delete from {target.table} where partition_month = ?", [month])
-            conn.execute(f"insert into {target.table} by name select * from new_output_rows")
-            conn.execute("commit")
-        except Exception:
-            conn.execute("rollback")
-            raise
-    return MonthStats(
-        rows_written=output.num_rows,
-        unique_texts=len(unique),
-        texts_scored_new=len(to_score),
-        cache_hits=len(cached),
-        empty_texts=len(empty),
-        months=[label],
-    )
+            """
+        )
+        conn.execute(f"delete from {target.table} where partition_month = ?", [month])
+        conn.execute(f"insert into {target.table} by name select * from new_output_rows")
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+    finally:
+        conn.unregister("new_cache_rows")
+        conn.unregister("new_output_rows")
+    return output
 
 
 def _output_table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -98,11 +99,45 @@ def setup(tmp_path: Path, model_cache_dir: Path, built_model_dir: Path):
     return database, assets, resources
 
 
+@pytest.fixture
+def warehouse_opened(monkeypatch):
+    """How often the scoring opens the warehouse; `in_use[0]` counts open connections."""
+    from assets.sentiment import scoring
+
+    opened: list[int] = []
+    in_use = [0]
+    connect = WarehouseResource.connect
+
+    @contextmanager
+    def counted(self, read_only: bool = False):
+        opened.append(1)
+        with connect(self, read_only) as conn:
+            in_use[0] += 1
+            try:
+                yield conn
+            finally:
+                in_use[0] -= 1
+
+    predict = scoring.ModelOnDemand.predict
+    busy_while_scoring: list[int] = []
+
+    def watched(self, texts, **kwargs):
+        busy_while_scoring.append(in_use[0])
+        return predict(self, texts, **kwargs)
+
+    monkeypatch.setattr(WarehouseResource, "connect", counted)
+    monkeypatch.setattr(scoring.ModelOnDemand, "predict", watched)
+    return opened, busy_while_scoring
+
+
 @pytest.mark.slow
-def test_one_score_per_inbound_mention_and_cache_on_rerun(setup, monkeypatch):
+def test_one_score_per_inbound_mention_and_cache_on_rerun(setup, monkeypatch, warehouse_opened):
     database, assets, resources = setup
     mention_asset = assets[0]
+    opened, busy_while_scoring = warehouse_opened
     first = dg.materialize([mention_asset], partition_key="2024-03", resources=resources)
+    # read, score with the warehouse closed, write
+    assert (len(opened), busy_while_scoring) == (2, [0])
     meta = _metadata(first, ["scores", "mention_sentiment"])
     # 1, 2 (retweet) and 3 (case/space variant) are one text; 6 is empty (neutral by rule)
     assert meta["rows_written"] == 6
@@ -138,9 +173,12 @@ def test_one_score_per_inbound_mention_and_cache_on_rerun(setup, monkeypatch):
         raise AssertionError("the model was loaded though every text was cached")
 
     monkeypatch.setattr(scoring, "load_model", no_model)
+    opened.clear()
     second = dg.materialize([mention_asset], partition_key="2024-03", resources=resources)
     again = _metadata(second, ["scores", "mention_sentiment"])
     assert again["texts_scored_new"] == 0 and again["cache_hits"] == 4
+    # nothing for the model: read and written in one connection
+    assert (len(opened), busy_while_scoring) == (1, [0])
     with duckdb.connect(str(database), read_only=True) as conn:
         rerun = conn.execute(
             "select mention_id, label, p_negative, p_neutral, p_positive, score, text_hash, "
