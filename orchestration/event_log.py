@@ -12,7 +12,9 @@ engine per database file kept for the process and its connection returned to a p
 instead of closed. What each operation does to the database is unchanged: every
 operation is its own transaction, committed (or rolled back) before the connection
 goes back to the pool, so no lock is held between operations and other processes (the
-Dagster UI, a second `webcare run`) read and write the files as before. The home's
+Dagster UI, a second `webcare run`) read and write the files as before; a run shard's
+commit is checkpointed into its .db file at once, as the close used to do, because
+that file is what the Dagster UI watches to follow a running run. The home's
 ``dagster.yaml`` names it (`orchestration.instance`).
 """
 
@@ -26,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.engine import Connection, Engine
@@ -89,8 +92,17 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with engine.connect() as conn, conn.begin():
-                yield conn
+            with engine.connect() as conn:
+                sqlite = conn.connection.dbapi_connection
+                changes = sqlite.total_changes
+                with conn.begin():
+                    yield conn
+                if shard != INDEX_SHARD_NAME and sqlite.total_changes != changes:
+                    # The Dagster UI follows a running run by watching its shard's .db
+                    # file, which a WAL commit does not touch; Dagster's storage got the
+                    # commit there by closing the connection (the last connection's close
+                    # checkpoints). Copy it there without waiting for a reader.
+                    sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _dispose_engines(self) -> None:
         with self._db_lock:

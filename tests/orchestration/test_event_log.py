@@ -163,3 +163,24 @@ def test_kept_connections_close_with_the_process_and_leave_no_wal_file(tmp_path)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["index.db", "run1.db"]
     with sqlite3.connect(tmp_path / "run1.db") as conn:
         assert conn.execute("select count(*) from event_logs").fetchone() == (42,)
+
+
+def test_a_watcher_in_another_process_sees_each_event_while_the_run_goes_on(tmp_path):
+    # The Dagster UI follows a running run by watching its shard's .db file for changes
+    # (Dagster's storage, as the webserver process has it); a commit must reach that file
+    # while the writing storage keeps its connection.
+    writer = PooledSqliteEventLogStorage(str(tmp_path))
+    writer.store_event(log_line("run1", 0))
+    watcher = SqliteEventLogStorage(str(tmp_path))
+    seen: list[str] = []
+    watcher.watch("run1", None, lambda entry, cursor: seen.append(entry.user_message))
+    try:
+        for number in range(1, 4):
+            writer.store_event(log_line("run1", number))
+            deadline = time.monotonic() + 10
+            while f"line {number}" not in seen and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert f"line {number}" in seen, f"the watcher saw {seen} after line {number}"
+    finally:
+        watcher.dispose()
+        writer.dispose()
