@@ -3,9 +3,9 @@
 Dagster's `SqliteEventLogStorage` makes a SQLAlchemy engine, opens a SQLite connection,
 and closes and disposes of both for every event it stores or reads. A run of this
 project stores thousands of events (a materialisation, its planned event and a log
-line for every month of every monthly asset), and making and closing those
-connections was most of what the event log cost: about a quarter of the Python time
-of a `webcare run` over the real exports.
+line for every month of every monthly asset): the event log took about a quarter of
+the Python time of a `webcare run` over the real exports, most of it in making and
+closing those connections.
 
 `PooledSqliteEventLogStorage` is the same storage, the same files and tables, with one
 engine per database file kept for the process and its connection returned to a pool
@@ -101,7 +101,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                     # The Dagster UI follows a running run by watching its shard's .db
                     # file, which a WAL commit does not touch; Dagster's storage got the
                     # commit there by closing the connection (the last connection's close
-                    # checkpoints). Copy it there without waiting for a reader.
+                    # checkpoints). A passive checkpoint copies it there now.
                     sqlite.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _dispose_engines(self) -> None:
