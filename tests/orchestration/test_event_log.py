@@ -85,12 +85,26 @@ def new_connections():
 
 
 def test_the_homes_instance_uses_the_pooled_event_log_in_dagsters_folder(tmp_path):
-    settings = Settings.from_env(tmp_path)
-    instance = open_instance(settings)
+    home = tmp_path / "home"
+    instance = open_instance(Settings.from_env(home))
     storage = instance.event_log_storage
     assert isinstance(storage, PooledSqliteEventLogStorage)
     # where Dagster's default SQLite storage keeps event logs, so earlier homes keep theirs
-    assert Path(storage._base_dir) == tmp_path / "state" / "dagster" / "history" / "runs"
+    assert Path(storage._base_dir) == home / "state" / "dagster" / "history" / "runs"
+    storage.store_event(log_line("run1", 0))
+    instance.dispose()
+
+    # dagster.yaml names the folder; a home moved elsewhere is rewritten when opened
+    moved = tmp_path / "moved"
+    home.rename(moved)
+    instance = open_instance(Settings.from_env(moved))
+    assert (
+        Path(instance.event_log_storage._base_dir)
+        == moved / "state" / "dagster" / "history" / "runs"
+    )
+    assert [r.user_message for r in instance.event_log_storage.get_logs_for_run("run1")] == [
+        "line 0"
+    ]
     instance.dispose()
 
 
