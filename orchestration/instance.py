@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.instance.ref import InstanceRef
+from dagster._core.instance.ref import InstanceRef, _event_logs_directory
 
 from warehouse.resource import WAREHOUSE_POOL
 from warehouse.settings import Settings
@@ -35,9 +35,11 @@ def instance_dir(settings: Settings) -> Path:
     path = settings.state_path / "dagster"
     path.mkdir(parents=True, exist_ok=True)
     config = path / "dagster.yaml"
-    # The folder Dagster's default SQLite storage uses for event logs, written out
-    # because a storage named in dagster.yaml needs its base_dir (a JSON string is YAML).
-    text = INSTANCE_YAML.format(event_log_dir=json.dumps(str(path.absolute() / "history" / "runs")))
+    # The folder Dagster's default SQLite storage uses for event logs (Dagster's own
+    # helper), written out because a storage named in dagster.yaml needs its base_dir
+    # (a JSON string is YAML).
+    event_log_dir = _event_logs_directory(str(path.absolute()))
+    text = INSTANCE_YAML.format(event_log_dir=json.dumps(event_log_dir))
     if not config.exists() or config.read_text() != text:
         config.write_text(text)
     return path
