@@ -99,6 +99,25 @@ def test_dbt_tests_and_gx_suites_are_asset_checks(repository):
     assert by_asset.get("scores/mention_sentiment")
 
 
+def test_every_dbt_data_test_is_an_asset_check(repository, tmp_path):
+    """A dbt test that is no asset check shows in Dagster only as an observation (and
+    is missing from the run's check summary): each one must name its asset."""
+    import json
+
+    project = dbt_project(Settings.from_env(tmp_path / "home"))
+    manifest = json.loads(Path(project.manifest_path).read_text())
+    data_tests = {
+        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "test"
+    }
+    checks = {check.name for check in repository.asset_graph.asset_check_keys}
+    assert "assert_calendar_covers_every_message" in data_tests
+    assert data_tests - checks == set()
+    calendar = dg.AssetKey(["intermediate", "int_calendar_days"])
+    assert dg.AssetCheckKey(calendar, "assert_calendar_covers_every_message") in (
+        repository.asset_graph.asset_check_keys
+    )
+
+
 def test_warehouse_writers_share_one_pool(repository):
     graph = repository.asset_graph
     for key in ("raw/mentions", "scores/mention_sentiment", "marts/fct_nps_monthly"):
