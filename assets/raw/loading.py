@@ -270,7 +270,7 @@ def prepare_month(
     )
     rejected = rejected.with_columns(
         pl.struct(FILE, LINE)
-        .is_in(elsewhere.select(pl.struct(FILE, LINE)).to_series())
+        .is_in(elsewhere.select(pl.struct(FILE, LINE)).to_series().implode())
         .not_()
         .alias(DATED_IN_MONTH)
     )
