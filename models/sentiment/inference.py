@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +92,22 @@ def label_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str] | Non
             + (f" (unmapped: {unmapped})" if unmapped else "")
         )
     return matrix
+
+
+@contextlib.contextmanager
+def _no_progress_bar() -> Iterator[None]:
+    """transformers draws a progress bar while it copies a model's tensors from disk (an
+    instant for this model); in a run's log or a CLI's output it is only noise (the
+    scoring asset logs its own progress)."""
+    from transformers.utils import logging as transformers_logging
+
+    shown = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            transformers_logging.enable_progress_bar()
 
 
 @dataclass(frozen=True)
@@ -191,8 +208,9 @@ class SentimentModel:
         resolved = ModelSource.resolve(spec, cache_dir, quantize)
         source = resolved.source
         try:
-            model = AutoModelForSequenceClassification.from_pretrained(source)
-            tokenizer = AutoTokenizer.from_pretrained(source)
+            with _no_progress_bar():
+                model = AutoModelForSequenceClassification.from_pretrained(source)
+                tokenizer = AutoTokenizer.from_pretrained(source)
         except OSError as error:
             raise ModelWeightsError(f"cannot load sentiment model {spec!r}: {error}") from error
         except Exception as error:

@@ -255,6 +255,19 @@ def test_load_gives_torch_the_default_threads_unless_told(
         torch.set_num_threads(before)
 
 
+@pytest.mark.slow
+def test_loading_draws_no_progress_bar(capfd, built_model_dir: Path, model_cache_dir: Path):
+    """transformers' bar over the weights it copies showed in every scoring run and in
+    `webcare calibrate-sentiment`; the caller's progress-bar setting is kept."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.enable_progress_bar()
+    capfd.readouterr()
+    SentimentModel.load(DEFAULT_MODEL_NAME, model_cache_dir, quantize=False)
+    assert "Loading weights" not in capfd.readouterr().err
+    assert transformers_logging.is_progress_bar_enabled()
+
+
 def test_label_matrix_folds_third_party_labels():
     stars = {0: "1 star", 1: "2 stars", 2: "3 stars", 3: "4 stars", 4: "5 stars"}
     folding = {"1 star": "negative", "2 stars": "negative", "3 stars": "neutral"}
