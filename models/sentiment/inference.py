@@ -96,7 +96,7 @@ def label_matrix(id2label: Mapping[int, str], label_map: Mapping[str, str] | Non
 
 @contextlib.contextmanager
 def _no_progress_bar() -> Iterator[None]:
-    """transformers draws a progress bar while it copies a model's tensors from disk (an
+    """transformers draws a progress bar while it copies a local model's tensors (an
     instant for this model); in a run's log or a CLI's output it is only noise (the
     scoring asset logs its own progress)."""
     from transformers.utils import logging as transformers_logging
@@ -208,7 +208,9 @@ class SentimentModel:
         resolved = ModelSource.resolve(spec, cache_dir, quantize)
         source = resolved.source
         try:
-            with _no_progress_bar():
+            # A Hub download keeps its bars: there they show real progress.
+            quiet = _no_progress_bar() if Path(source).is_dir() else contextlib.nullcontext()
+            with quiet:
                 model = AutoModelForSequenceClassification.from_pretrained(source)
                 tokenizer = AutoTokenizer.from_pretrained(source)
         except OSError as error:
