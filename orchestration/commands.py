@@ -22,6 +22,7 @@ from warehouse.partitions import (
     FULL_REFRESH_TAG,
     RANGE_END_TAG,
     RANGE_START_TAG,
+    is_month_key,
     month_start,
 )
 from warehouse.resource import WarehouseResource, tables_in
@@ -432,8 +433,10 @@ def select_months(available: Sequence[str], spec: str | None, settings: Settings
     if spec is None:
         return list(available)
     start, sep, end = spec.partition(":")
-    if not sep or not start or not end:
+    if not sep or not is_month_key(start) or not is_month_key(end):
         raise CommandError(f"--months must look like 2011-01:2011-12, got {spec!r}")
+    if start > end:
+        raise CommandError(f"--months {spec}: {start} comes after {end}")
     chosen = [month for month in available if start <= month <= end]
     if not chosen:
         raise CommandError(f"no landed month in {spec}; landed: {available[0]}..{available[-1]}")

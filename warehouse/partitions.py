@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 import dagster as dg
@@ -10,6 +11,8 @@ import dagster as dg
 from warehouse.settings import Settings
 
 MONTH_FORMAT = "%Y-%m"
+# A month key as MONTH_FORMAT writes it: a partition key, a landing folder's name.
+MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 # Dagster's run tags for one partition and for a range of partitions in one run.
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -34,6 +37,11 @@ def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:
         # 1 = the current month; every started 28 days of tolerance may reach one more.
         end_offset=1 + math.ceil(settings.max_future_days / 28),
     )
+
+
+def is_month_key(text: str) -> bool:
+    """Whether `text` is a month key, ``YYYY-MM`` with a month from 01 to 12."""
+    return MONTH_KEY.fullmatch(text) is not None
 
 
 def month_start(partition_key: str) -> date:

@@ -38,6 +38,7 @@ import jinja2
 import yaml
 
 from warehouse.contract import TABLES, Table
+from warehouse.partitions import is_month_key
 from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings
 
@@ -202,7 +203,7 @@ def export_parquet(
     """
     wanted = None if months is None else sorted(set(months))
     for month in wanted or ():
-        if not re.fullmatch(r"\d{4}-\d{2}", month):
+        if not is_month_key(month):
             raise ValueError(f"months are 'YYYY-MM' partition keys, got {month!r}")
     folders: dict[str, Path] = {}
     with WarehouseResource(database=settings.duckdb_path).connect(read_only=True) as conn:

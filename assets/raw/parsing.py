@@ -8,7 +8,6 @@ anything is written.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,8 @@ from assets.raw.errors import LandingFileError
 from assets.raw.readers import LINE, SIDECAR_SUFFIX, RawFile, read_landed_file
 from assets.raw.schemas import SCHEMAS
 from assets.raw.validation import PARTITION, REASON, validate
+from warehouse.partitions import is_month_key
 from warehouse.settings import Settings
-
-_MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -60,7 +58,7 @@ class ParsedFile:
 def folder_month(relative_path: str) -> str | None:
     """The ``YYYY-MM`` folder nearest to the file in its path, if any."""
     for part in reversed(Path(relative_path).parts[:-1]):
-        if _MONTH_FOLDER.match(part):
+        if is_month_key(part):
             return part
     return None
 

@@ -20,7 +20,14 @@ def test_select_months_limits_to_a_range(settings):
 
 @pytest.mark.parametrize(
     ("spec", "message"),
-    [("2010-02", "must look like"), ("2012-01:2012-12", "no landed month in 2012-01:2012-12")],
+    [
+        ("2010-02", "must look like"),
+        ("2012-01:2012-12", "no landed month in 2012-01:2012-12"),
+        # compared as text, 2010-1:2010-2 chose 2010-10..2010-12 without a word
+        ("2010-1:2010-2", "must look like 2011-01:2011-12, got '2010-1:2010-2'"),
+        ("2010-01:2010-13", "must look like"),
+        ("2010-02:2010-01", "2010-02 comes after 2010-01"),
+    ],
 )
 def test_select_months_rejects_bad_ranges(settings, spec, message):
     with pytest.raises(CommandError, match=message):

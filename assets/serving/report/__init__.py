@@ -16,7 +16,6 @@ module writes the file and defines the asset (``webcare report`` calls `write_re
 """
 
 import os
-import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +27,7 @@ from assets.serving.publish import PUBLISH_KEY, REPORT_DIR
 from assets.serving.report.page import render_report
 from assets.serving.report.queries import ReportData, months_with_data, read_report_data
 from assets.serving.snapshot import Snapshot, SnapshotMissingError, open_snapshot
-from warehouse.partitions import month_start
+from warehouse.partitions import is_month_key, month_start
 from warehouse.settings import Settings
 
 __all__ = [
@@ -45,7 +44,6 @@ __all__ = [
 ]
 
 REPORT_KEY = dg.AssetKey(["published", "monthly_report"])
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class ReportError(RuntimeError):
@@ -75,7 +73,7 @@ def write_report(settings: Settings, month: str) -> Path:
     `ReportError` instead of writing a page of "No data". The file is written
     under a temporary name and renamed, so a reader never opens half a report.
     """
-    if not MONTH_PATTERN.match(month):
+    if not is_month_key(month):
         raise ReportError(f"month must look like 2011-06 (YYYY-MM), got {month!r}")
     with _published_snapshot(settings) as snapshot:
         available = months_with_data(snapshot)
