@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from warehouse.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MODEL_NAME
-from warehouse.settings import SOURCES, Settings
+from warehouse.settings import SOURCES, Settings, SettingsError
 
 HOME_HELP = "data home (default $WEBCARE_HOME or ./data)"
 
@@ -332,7 +332,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if hasattr(args, "check"):
         args.check(parser, args)
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except SettingsError as error:
+        print(f"webcare {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,9 +14,10 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import available_timezones
 
 import dagster as dg
-from pydantic import Field, create_model, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from warehouse.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FUTURE_DAYS, DEFAULT_MODEL_NAME
@@ -58,9 +59,25 @@ SOURCE_MAX_AGE_MONTHS: dict[str, int] = {
     "nps_responses": 3,
     "stock_prices": 1,
 }
+# The values a number setting may take, lowest and highest (None: no upper limit).
+# Checked when the settings are built, and shown in the README's settings table.
+NUMBER_RANGES: dict[str, tuple[float, float | None]] = {
+    "reject_threshold": (0, 1),
+    "reject_min_month_rows": (0, None),
+    "max_future_days": (0, None),
+    "scoring_batch_size": (1, None),
+    # 1 is the trailing range itself; below it even an average month would warn
+    "volume_anomaly_factor": (1, None),
+}
 # The alert webhook is a secret (a Slack or Teams incoming-webhook URL lets anyone
 # post into the channel): read when used, never a field, never logged.
 ALERT_WEBHOOK_VARIABLE = f"{ENV_PREFIX}ALERT_WEBHOOK_URL"
+
+
+class SettingsError(ValueError):
+    """A setting (its ``WEBCARE_*`` variable or a keyword) holds a value it cannot take.
+    The message names each such setting and its variable; commands print it as it is,
+    without a stack trace."""
 
 
 class Settings(dg.ConfigurableResource):
@@ -165,6 +182,33 @@ class Settings(dg.ConfigurableResource):
         "alert then links to the run's page, else it names the run id.",
     )
 
+    @field_validator(*NUMBER_RANGES)
+    @classmethod
+    def _number_in_range(cls, value: float, info: ValidationInfo) -> float:
+        low, high = NUMBER_RANGES[str(info.field_name)]
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"must be {_range_words(low, high)}, got {value}")
+        return value
+
+    @field_validator("reporting_timezone", "source_timezone")
+    @classmethod
+    def _is_a_time_zone(cls, value: str) -> str:
+        if value not in time_zone_names():
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Amsterdam)")
+        return value
+
+    @field_validator("first_month")
+    @classmethod
+    def _first_month_is_a_month(cls, value: str) -> str:
+        """A month key; Dagster's partition calendar would fail on anything else, later
+        and with a stack trace."""
+        # partitions imports this module, so the month rule is imported when used
+        from warehouse.partitions import is_month_key
+
+        if not is_month_key(value):
+            raise ValueError(f"must be a month YYYY-MM (01 to 12), got {value!r}")
+        return value
+
     @field_validator("source_max_age_months")
     @classmethod
     def _complete_source_max_ages(cls, given: dict[str, int]) -> dict[str, int]:
@@ -189,8 +233,16 @@ class Settings(dg.ConfigurableResource):
 
         Each field is read from ``WEBCARE_<FIELD>`` by pydantic-settings (numbers,
         booleans and JSON dicts parsed and validated there); keywords override both.
-        The pseudonymisation key is not a field: see `pseudonymisation_key`.
+        The pseudonymisation key is not a field: see `pseudonymisation_key`. A value a
+        setting cannot take raises `SettingsError` naming the setting and its variable.
         """
+        try:
+            return cls._from_env(home, overrides)
+        except ValidationError as error:
+            raise SettingsError(_describe_problems(error)) from None
+
+    @classmethod
+    def _from_env(cls, home: str | Path | None, overrides: dict[str, object]) -> Settings:
         environment = _environment_model()().model_dump(exclude_none=True)
         root = Path(home if home is not None else environment.get("home", DEFAULT_HOME))
         root = root.absolute()
@@ -261,6 +313,30 @@ def _environment_model() -> type[BaseSettings]:
     )
 
 
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA time zone names (Python's tz database): what a time zone setting or a
+    landed time zone column may say."""
+    return frozenset(available_timezones())
+
+
+def _range_words(low: float, high: float | None) -> str:
+    return f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+
+
+def _describe_problems(error: ValidationError) -> str:
+    """One line for pydantic's errors: each setting, its variable and what is wrong."""
+    problems = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else "?"
+        message = problem["msg"].removeprefix("Value error, ")
+        if "got " not in message:
+            # pydantic's own messages ("Input should be a valid number") omit the value
+            message = f"{message}, got {problem['input']!r}"
+        problems.append(f"{field} ({ENV_PREFIX}{field.upper()}): {message}")
+    return "invalid settings: " + "; ".join(problems)
+
+
 def _home_key(root: Path) -> str:
     """The home's own pseudonymisation key, created on first use (owner-only, 0600).
 
@@ -319,7 +395,10 @@ def settings_table() -> str:
             default = "unset"
         else:
             default = f"`{field.default}`"
-        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {default} | {field.description} |")
+        meaning = field.description
+        if name in NUMBER_RANGES:
+            meaning = f"{meaning} {_range_words(*NUMBER_RANGES[name]).capitalize()}."
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {default} | {meaning} |")
     rows.append(
         f"| `{KEY_VARIABLE}` | a random key created once in `<home>/{KEY_FILE_NAME}` | "
         "Key of the keyed hash that pseudonymises authors and customers. Read when used, "

@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from zoneinfo import available_timezones
 
 import polars as pl
 
@@ -44,6 +43,7 @@ from assets.raw.timestamps import (
 )
 from expectations import rules
 from warehouse.defaults import DEFAULT_MAX_FUTURE_DAYS
+from warehouse.settings import time_zone_names
 
 PARTITION = "partition_month"
 _VALUE = "__value_"
@@ -424,7 +424,7 @@ def _parse_keywords(value: pl.Expr, label: str) -> Parsed:
 
 @cache
 def _time_zones() -> list[str]:
-    return sorted(available_timezones())
+    return sorted(time_zone_names())
 
 
 def _parse_timezone(value: pl.Expr, label: str) -> Parsed:

@@ -1,6 +1,7 @@
 """Settings, partitions and the monthly schedule: pure logic, no warehouse."""
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ import pytest
 from orchestration.jobs import build_jobs
 from orchestration.schedules import build_monthly_schedule, previous_month_key
 from warehouse.partitions import month_start, monthly_partitions
-from warehouse.settings import Settings, settings_table
+from warehouse.settings import Settings, SettingsError, settings_table
 
 
 def test_settings_from_env_reads_prefixed_variables(tmp_path, monkeypatch):
@@ -47,6 +48,50 @@ def test_numbers_booleans_and_dicts_are_validated_from_the_environment(tmp_path,
     monkeypatch.setenv("WEBCARE_REJECT_THRESHOLD", "a lot")
     with pytest.raises(ValueError, match="reject_threshold"):
         Settings.from_env(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        # Dagster's partition calendar failed on it, with a stack trace
+        ("WEBCARE_FIRST_MONTH", "2010-13", "first_month (WEBCARE_FIRST_MONTH): must be a month"),
+        # polars failed on it while indexing the landing folder
+        ("WEBCARE_REPORTING_TIMEZONE", "Mars/Base", "'Mars/Base' is not an IANA time zone"),
+        ("WEBCARE_SOURCE_TIMEZONE", "CET2", "source_timezone (WEBCARE_SOURCE_TIMEZONE)"),
+        # every file failed: "0 of 13 rows refused (0.0%); over the -10.0% threshold"
+        ("WEBCARE_REJECT_THRESHOLD", "-0.1", "must be between 0 and 1, got -0.1"),
+        ("WEBCARE_SCORING_BATCH_SIZE", "0", "(WEBCARE_SCORING_BATCH_SIZE): must be at least 1"),
+        ("WEBCARE_VOLUME_ANOMALY_FACTOR", "0.5", "must be at least 1, got 0.5"),
+        ("WEBCARE_SOURCE_FORMATS", "{bad", "valid dictionary, got '{bad'"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_its_variable(
+    tmp_path, monkeypatch, capsys, variable, value, message
+):
+    from orchestration import cli
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_env(tmp_path)
+    assert cli.main(["run", "--home", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("webcare run: invalid settings: ")
+    assert message in error and error.count("\n") == 1
+
+
+def test_the_range_of_a_number_setting_is_written_once(tmp_path):
+    from warehouse.settings import NUMBER_RANGES
+
+    assert Settings.from_env(tmp_path, reject_threshold=1, max_future_days=0).reject_threshold == 1
+    for name, (low, high) in NUMBER_RANGES.items():
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env(tmp_path, **{name: low - 1})
+        if high is not None:
+            with pytest.raises(SettingsError, match=name):
+                Settings.from_env(tmp_path, **{name: high + 0.5})
+    table = settings_table()
+    assert "| `WEBCARE_REJECT_THRESHOLD` | `0.05` |" in table
+    assert "Between 0 and 1. |" in table and "Texts per inference batch. At least 1. |" in table
 
 
 def test_sentiment_int8_is_unset_unless_the_environment_says(tmp_path, monkeypatch):
