@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from demo import catalogue as cat
 from demo import complaints as complaints_mod
 from demo import landing, mentions, nps, stocks, truth
 from demo.world import World
+from warehouse.partitions import is_month_key
 
 PARTITIONED = ("mentions", "complaints", "nps_responses", "stock_prices")
 REFERENCE = ("brands", "webcare_accounts")
@@ -35,7 +35,7 @@ class DemoDataError(ValueError):
 
 def month_list(start: str, months: int) -> list[str]:
     """``months`` consecutive ``YYYY-MM`` keys from `start`."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+    if not is_month_key(start):
         raise DemoDataError(f"start must look like YYYY-MM, got {start!r}")
     if months < 1:
         raise DemoDataError(f"months must be at least 1, got {months}")
