@@ -56,7 +56,11 @@ def test_numbers_booleans_and_dicts_are_validated_from_the_environment(tmp_path,
         # Dagster's partition calendar failed on it, with a stack trace
         ("WEBCARE_FIRST_MONTH", "2010-13", "first_month (WEBCARE_FIRST_MONTH): must be a month"),
         # polars failed on it while indexing the landing folder
-        ("WEBCARE_REPORTING_TIMEZONE", "Mars/Base", "'Mars/Base' is not an IANA time zone"),
+        (
+            "WEBCARE_REPORTING_TIMEZONE",
+            "Mars/Base",
+            "must be an IANA time zone (e.g. Europe/Amsterdam), got 'Mars/Base'",
+        ),
         ("WEBCARE_SOURCE_TIMEZONE", "CET2", "source_timezone (WEBCARE_SOURCE_TIMEZONE)"),
         # every file failed: "0 of 13 rows refused (0.0%); over the -10.0% threshold"
         ("WEBCARE_REJECT_THRESHOLD", "-0.1", "must be between 0 and 1, got -0.1"),
