@@ -337,6 +337,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"webcare {args.command}: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        # A path the command cannot use (a home that is a file, a folder it may not
+        # create or write): one line naming it. Any other OS error keeps its traceback.
+        if error.filename is None or error.strerror is None:
+            raise
+        print(f"webcare {args.command}: {_path_problem(error)}", file=sys.stderr)
+        return 2
+
+
+def _path_problem(error: OSError) -> str:
+    """`error`'s path(s) and reason, as one line."""
+    paths = " -> ".join(str(p) for p in (error.filename, error.filename2) if p is not None)
+    return f"cannot use {paths}: {error.strerror}"
 
 
 if __name__ == "__main__":

@@ -61,3 +61,25 @@ def test_dagster_home_is_created_with_the_single_writer_pool(tmp_path, capsys):
     printed = capsys.readouterr().out.strip()
     assert printed == str(tmp_path / "state" / "dagster")
     assert "default_limit: 1" in (tmp_path / "state" / "dagster" / "dagster.yaml").read_text()
+
+
+def test_a_home_that_cannot_be_used_is_one_line_naming_the_path(tmp_path, capsys, monkeypatch):
+    """A home that is a file (or a folder the user may not create) crashed with
+    NotADirectoryError's traceback; an OS error without a path still raises."""
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    assert cli.main(["run", "--home", str(home)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"webcare run: cannot use {home}/")
+    assert error.endswith(": Not a directory\n")
+    assert cli.main(["demo-data", "--home", str(home)]) == 2
+    assert f"webcare demo-data: cannot use {home}/" in capsys.readouterr().err
+
+    from orchestration import commands
+
+    def broken(**kwargs: object) -> int:
+        raise OSError("no path in this one")
+
+    monkeypatch.setattr(commands, "run", broken)
+    with pytest.raises(OSError, match="no path in this one"):
+        cli.main(["run", "--home", str(tmp_path / "other")])
