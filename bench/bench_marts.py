@@ -265,7 +265,6 @@ def dbt_build(home: Path, plan: BuildPlan, name: str) -> DbtRun:
         home / f"{name}.log",
         env={
             "WEBCARE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             **plan.dbt_env(),
         },
     )

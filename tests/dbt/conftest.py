@@ -410,7 +410,6 @@ def run_dbt(args: list[str], duckdb_path: Path, work_dir: Path, dbt_vars: dict |
         command += ["--vars", json.dumps(dbt_vars)]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WEBCARE_DUCKDB_PATH", str(duckdb_path))
-        patch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         return dbtRunner().invoke(command)
 
 

@@ -94,3 +94,14 @@ def test_marts_live_in_their_schemas(fixture_build):
         assert by_name[mart] == ("marts", "BASE TABLE")
     assert by_name["stg_raw__mentions"] == ("staging", "VIEW")
     assert by_name["int_mentions_enriched"][0] == "intermediate"
+
+
+def test_dbt_by_hand_sends_no_usage_events(dbt_invoke, tmp_path, monkeypatch):
+    """dbt run by hand on the project (no dagster-dbt, which turns tracking off for its
+    own runs, and no DBT_SEND_ANONYMOUS_USAGE_STATS) sends dbt Labs no usage events:
+    the project's flags say so."""
+    monkeypatch.delenv("DBT_SEND_ANONYMOUS_USAGE_STATS", raising=False)
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    result = dbt_invoke(["parse", "--quiet"], tmp_path / "warehouse.duckdb", tmp_path)
+    assert result.success, result.exception
+    assert result.result.metadata.send_anonymous_usage_stats is False

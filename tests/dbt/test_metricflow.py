@@ -95,11 +95,7 @@ def mf_query(database: Path, metrics: list[str], group_by: list[str]) -> list[di
     result = subprocess.run(
         [*command, "--csv", str(out), "--quiet"],
         cwd=database.parent,
-        env={
-            **os.environ,
-            "WEBCARE_DUCKDB_PATH": str(database),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        },
+        env={**os.environ, "WEBCARE_DUCKDB_PATH": str(database)},
         capture_output=True,
         text=True,
         timeout=300,

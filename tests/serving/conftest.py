@@ -310,7 +310,6 @@ def run_dbt(database: Path, work_dir: Path) -> None:
     env = {
         **os.environ,
         "WEBCARE_DUCKDB_PATH": str(database),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
     }
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
