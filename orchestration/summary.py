@@ -64,6 +64,31 @@ def _fmt(value: object, pattern: str) -> str:
     return "-" if value is None else pattern.format(value)
 
 
+# What each correlation line needs, in correlation_line's order.
+CORRELATION_COLUMNS = (
+    "lag_months, n_brand_months, pearson_r, pearson_r_ci_lower_95, pearson_r_ci_upper_95"
+)
+
+
+def correlation_line(
+    label: str,
+    lag: int,
+    n: int,
+    r: float | None,
+    lower: float | None,
+    upper: float | None,
+) -> str:
+    """One all-brands correlation of the marts, with its 95% interval or why it has none."""
+    from assets.serving.report.formatting import correlation_interval
+
+    when = "same month" if lag == 0 else f"sentiment {lag} month before"
+    months = "brand-month" if n == 1 else "brand-months"
+    return (
+        f"Net sentiment vs {label} ({when}): r = {_fmt(r, '{:+.2f}')} over {n} {months}"
+        + correlation_interval(n, r, lower, upper)
+    )
+
+
 def print_kpi_summary(settings: Settings, month: str) -> None:
     """Headline KPIs per brand for `month`, and how sentiment relates to NPS and returns.
 
@@ -82,14 +107,12 @@ def print_kpi_summary(settings: Settings, month: str) -> None:
                 [month_start],
             )
             nps_r = snapshot.rows(
-                "select lag_months, pearson_r, n_brand_months "
-                "from marts.fct_sentiment_nps_correlation "
+                f"select {CORRELATION_COLUMNS} from marts.fct_sentiment_nps_correlation "
                 "where scope_type = 'all' and sentiment_measure = 'net_sentiment' "
                 "and outcome_measure = 'nps' order by lag_months"
             )
             stock_r = snapshot.rows(
-                "select lag_months, pearson_r, n_brand_months "
-                "from marts.fct_sentiment_stock_correlation "
+                f"select {CORRELATION_COLUMNS} from marts.fct_sentiment_stock_correlation "
                 "where scope_type = 'all' and reporting_month is null "
                 "and sentiment_measure = 'net_sentiment' and outcome_measure = 'monthly_return' "
                 "order by lag_months"
@@ -107,11 +130,8 @@ def print_kpi_summary(settings: Settings, month: str) -> None:
         )
         print(f"{sector or '-':<10}{brand:<22}{cells}")
     for label, found in (("NPS", nps_r), ("monthly return", stock_r)):
-        for lag, r, n in found:
-            when = "same month" if lag == 0 else f"sentiment {lag} month before"
-            print(
-                f"Net sentiment vs {label} ({when}): r = {_fmt(r, '{:+.2f}')} over {n} brand-months"
-            )
+        for row in found:
+            print(correlation_line(label, *row))
 
 
 def print_outputs(settings: Settings, month: str) -> None:

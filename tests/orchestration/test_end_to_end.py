@@ -116,6 +116,20 @@ def test_second_run_scores_nothing_new_and_changes_no_row(demo_home, capsys):
     assert metadata["rows_written"].value > 0
     printed = capsys.readouterr().out
     assert "KPI summary" in printed
+    with duckdb.connect(str(demo_home / "published" / "warehouse.duckdb"), read_only=True) as snap:
+        n, r, lower, upper = snap.execute(
+            "select n_brand_months, pearson_r, pearson_r_ci_lower_95, pearson_r_ci_upper_95 "
+            "from marts.fct_sentiment_nps_correlation where scope_type = 'all' "
+            "and sentiment_measure = 'net_sentiment' and outcome_measure = 'nps' "
+            "and lag_months = 0"
+        ).fetchone()
+    # The small demo's three months leave three brand-months above the volume floor:
+    # too few for Fisher's interval, which the line says instead of showing r alone.
+    assert (n, lower, upper) == (3, None, None)
+    assert (
+        f"Net sentiment vs NPS (same month): r = {r:+.2f} over 3 brand-months, "
+        "too few for a 95% CI\n"
+    ) in printed
     assert "snapshot" in printed and "Data Docs" in printed
     # dbt ran in the home's own target folder and reused the parse of the first build
     # there: the project's parse (made for the default home's DuckDB path) would have

@@ -218,12 +218,15 @@ def test_report_has_one_chart_per_section_with_the_months_data(
         month,
     ):
         assert f"{nps:+.0f} ± {margin:.0f} · n = {responses}" in text["nps"]
-    (r_same_month,) = month_rows(
+    (n, r, lower, upper) = month_rows(
         home_settings,
-        "select pearson_r from marts.fct_sentiment_nps_correlation "
-        "where scope_type = 'all' and lag_months = 0",
+        "select n_brand_months, pearson_r, pearson_r_ci_lower_95, pearson_r_ci_upper_95 "
+        "from marts.fct_sentiment_nps_correlation where scope_type = 'all' and lag_months = 0",
     )[0]
-    assert f"r = {r_same_month:+.2f}" in text["sentiment-nps"]
+    assert (
+        f"same month: r = {r:+.2f}, n = {n}, 95% CI {lower:+.2f} to {upper:+.2f}"
+        in (text["sentiment-nps"])
+    )
     for name, monthly_return in month_rows(
         home_settings,
         "select b.display_name, s.monthly_return from marts.fct_sentiment_stock_monthly s "
@@ -388,6 +391,30 @@ def test_report_renders_in_headless_chromium(
     assert pixels.std() > 20
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200
     assert pixels[:60, :, 2].mean() > pixels[:60, :, 0].mean() + 40
+
+
+def test_a_correlation_without_an_interval_says_why() -> None:
+    """Over two brand-months r is +-1 by arithmetic alone: the caption says there are too
+    few for a 95% interval, as it does for |r| = 1, where Fisher's z is infinite."""
+    import pandas as pd
+
+    from assets.serving.report.sections import _correlation_text
+
+    frame = pd.DataFrame(
+        {
+            "scope_type": ["all", "all", "sector"],
+            "lag_months": [1, 0, 0],
+            "n_brand_months": [7, 2, 40],
+            "pearson_r": [-1.0, 1.0, 0.2],
+            "pearson_r_ci_lower_95": [None, None, -0.1],
+            "pearson_r_ci_upper_95": [None, None, 0.48],
+        }
+    )
+    assert _correlation_text(frame, "net sentiment with NPS") == (
+        "Pearson correlation of net sentiment with NPS over all brands (low-volume months "
+        "excluded) — same month: r = +1.00, n = 2, too few for a 95% CI; sentiment 1 month "
+        "earlier: r = -1.00, n = 7, no 95% CI at |r| = 1."
+    )
 
 
 def test_chart_labels_from_the_data_are_text_not_mathtext() -> None:

@@ -11,6 +11,23 @@ def missing(value: Any) -> bool:
     return value is None or bool(pd.api.types.is_scalar(value) and pd.isna(value))
 
 
+# Fisher's z interval needs more pairs than this (macros/correlation_ctes.sql).
+FEWEST_PAIRS_WITHOUT_CI = 3
+
+
+def correlation_interval(n: int, r: Any, lower: Any, upper: Any) -> str:
+    """``, 95% CI -0.10 to +0.62`` for a correlation r over n pairs, or why it has none
+    (empty without r): over two or three pairs r is +-1 or near it by arithmetic
+    alone, and at |r| = 1 Fisher's z is infinite."""
+    if missing(r):
+        return ""
+    if not missing(lower) and not missing(upper):
+        return f", 95% CI {lower:+.2f} to {upper:+.2f}"
+    if n <= FEWEST_PAIRS_WITHOUT_CI:
+        return ", too few for a 95% CI"
+    return ", no 95% CI at |r| = 1"
+
+
 def pct(value: Any, digits: int = 0) -> str:
     """A share as a percentage, e.g. ``42%``."""
     return "–" if missing(value) else f"{value:.{digits}%}"

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assets.serving.report import charts
-from assets.serving.report.formatting import assumption, count, minutes, missing, pct, signed
+from assets.serving.report.formatting import (
+    assumption,
+    correlation_interval,
+    count,
+    minutes,
+    missing,
+    pct,
+    signed,
+)
 from assets.serving.report.queries import ReportData
 
 if TYPE_CHECKING:
@@ -285,12 +293,10 @@ def _correlation_text(frame: "pd.DataFrame", what: str) -> str:
         if missing(row.pearson_r):
             parts.append(f"{when}: too few brand-months")
             continue
-        interval = (
-            f", 95% CI {row.pearson_r_ci_lower_95:+.2f} to {row.pearson_r_ci_upper_95:+.2f}"
-            if not missing(row.pearson_r_ci_lower_95)
-            else ""
+        interval = correlation_interval(
+            row.n_brand_months, row.pearson_r, row.pearson_r_ci_lower_95, row.pearson_r_ci_upper_95
         )
-        parts.append(f"{when}: r = {row.pearson_r:+.2f}{interval}, n = {row.n_brand_months}")
+        parts.append(f"{when}: r = {row.pearson_r:+.2f}, n = {row.n_brand_months}{interval}")
     text = "; ".join(parts) if parts else "no all-brands row"
     return f"Pearson correlation of {what} over all brands (low-volume months excluded) — {text}."
 
