@@ -89,23 +89,38 @@ def correlation_line(
     )
 
 
+# The summary lists at most this many brands, those with the most mentions.
+SUMMARY_BRANDS = 30
+
+
 def print_kpi_summary(settings: Settings, month: str) -> None:
-    """Headline KPIs per brand for `month`, and how sentiment relates to NPS and returns.
+    """Headline KPIs of `month` for the brands with data that month (at most
+    `SUMMARY_BRANDS`, the most mentioned), and how sentiment relates to NPS and returns.
 
     Reads the published snapshot, the same file BI tools read; without one it
     says so and prints no figures (it never reads the live warehouse).
     """
+    from assets.serving.report.queries import BRAND_MONTHS_WITH_DATA
     from assets.serving.snapshot import SnapshotMissingError, open_snapshot
 
     month_start = f"{month}-01"
     try:
         with open_snapshot(settings) as snapshot:
-            columns = ", ".join(column for column, _, _ in KPI_COLUMNS)
-            rows = snapshot.rows(
-                f"select sector, brand, {columns} from marts.fct_brand_benchmark_monthly "
-                "where reporting_month = ? order by sector, brand",
-                [month_start],
+            columns = ", ".join(f"b.{column}" for column, _, _ in KPI_COLUMNS)
+            # most mentions first, for the cut; printed by sector and brand
+            ranked = snapshot.rows(
+                f"select b.sector, b.brand, {columns} "
+                "from marts.fct_brand_benchmark_monthly b "
+                "join marts.fct_sentiment_monthly s using (brand, reporting_month) "
+                f"where b.reporting_month = $month and b.brand in (select brand "
+                f"from ({BRAND_MONTHS_WITH_DATA}) where reporting_month = $month) "
+                "order by s.mentions desc, b.brand",
+                {"month": month_start},
             )
+            (brands,) = snapshot.rows(
+                "select count(*) from marts.fct_brand_benchmark_monthly where reporting_month = ?",
+                [month_start],
+            )[0]
             nps_r = snapshot.rows(
                 f"select {CORRELATION_COLUMNS} from marts.fct_sentiment_nps_correlation "
                 "where scope_type = 'all' and sentiment_measure = 'net_sentiment' "
@@ -123,12 +138,24 @@ def print_kpi_summary(settings: Settings, month: str) -> None:
     print(f"\nKPI summary {month} (from {snapshot.path})")
     header = f"{'sector':<10}{'brand':<22}" + "".join(f"{h:>14}" for _, h, _ in KPI_COLUMNS)
     print(header)
+    rows = sorted(ranked[:SUMMARY_BRANDS], key=lambda row: (row[0] or "", row[1]))
     for sector, brand, *values in rows:
         cells = "".join(
             f"{_fmt(v, pattern):>14}"
             for v, (_, _, pattern) in zip(values, KPI_COLUMNS, strict=True)
         )
         print(f"{sector or '-':<10}{brand:<22}{cells}")
+    if len(ranked) > SUMMARY_BRANDS:
+        print(
+            f"({SUMMARY_BRANDS} of the {len(ranked)} brands with data in {month}, those with "
+            "the most mentions; all in marts.fct_brand_benchmark_monthly and the report)"
+        )
+    if brands > len(ranked):
+        without = brands - len(ranked)
+        print(
+            f"({without} brand{'s' if without != 1 else ''} without mentions, complaints or "
+            f"NPS answers in {month} not listed)"
+        )
     for label, found in (("NPS", nps_r), ("monthly return", stock_r)):
         for row in found:
             print(correlation_line(label, *row))

@@ -23,6 +23,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from orchestration.summary import print_kpi_summary
+from warehouse.settings import Settings
+
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
 REPORTING = ZoneInfo("Europe/Amsterdam")
@@ -305,6 +308,55 @@ def test_broken_lines_are_refused_with_file_line_and_column(real_home):
         ).fetchall()
     found = sorted((Path(file).name, line, column) for file, line, column in refused)
     assert found == sorted((b.file, b.line, b.column) for b in real_home.broken)
+
+
+def test_the_summary_and_the_glance_list_the_brands_with_data_that_month(real_home, capsys):
+    """The CFPB export names hundreds of companies, most without a complaint in November
+    2017: the console summary and the report's glance table list the brands with
+    mentions or complaints that month (the summary the 30 most mentioned) and count the
+    rest, instead of a line of dashes for each of them."""
+    month = date(2017, 11, 1)
+    twcs = read_twcs(real_home.twcs)
+    mentions = Counter(
+        brand
+        for tweet in twcs.inbound()
+        if (brand := twcs.brand(tweet)) is not None and month_of(tweet["at"]) == month
+    )
+    companies = {
+        row["Company"]
+        for row in read_cfpb(real_home.cfpb)
+        if received(row).replace(day=1) == month and CFPB_CHANNELS[row["Submitted via"]] != "social"
+    }
+    # none of them a bank with a twcs account, so each is a brand of its own
+    assert sorted(companies) == [
+        "Law Offices of Hayt, Hayt & Landau, LLC",
+        "Moxley & Associates, LLC",
+        "Nelnet, Inc.",
+    ]
+    with_data = len(mentions) + len(companies)
+    with snapshot(real_home) as conn:
+        (brands,) = conn.execute("select count(*) from marts.dim_brands").fetchone()
+    without = brands - with_data
+    assert (len(mentions), with_data, without) == (81, 84, 721)
+
+    print_kpi_summary(Settings.from_env(real_home.home), "2017-11")
+    printed = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(printed) if line.startswith("sector"))
+    listed = [line.split()[1] for line in printed[header + 1 : header + 31]]
+    most_mentioned = sorted(mentions, key=lambda brand: (-mentions[brand], brand))[:30]
+    assert sorted(listed) == sorted(most_mentioned)
+    assert printed[header + 31 : header + 33] == [
+        "(30 of the 84 brands with data in 2017-11, those with the most mentions; "
+        "all in marts.fct_brand_benchmark_monthly and the report)",
+        "(721 brands without mentions, complaints or NPS answers in 2017-11 not listed)",
+    ]
+
+    page = (real_home.home / "published" / "report" / "2017-11.html").read_text()
+    glance = page.split('<div class="card" id="glance">', 1)[1].split("</div>", 1)[0]
+    assert glance.split("<tbody>", 1)[1].count("<tr>") == with_data
+    assert "721 brands without mentions, complaints or NPS answers this month are not listed." in (
+        glance
+    )
 
 
 def test_the_report_is_about_the_last_month_the_exports_cover_to_its_end(real_home):

@@ -17,16 +17,20 @@ if TYPE_CHECKING:
 # The traditional complaint channels of fct_complaint_channels_monthly (`<channel>_complaints`).
 TRADITIONAL_CHANNELS = ("phone", "email", "letter", "webform", "store", "other")
 
-# Months a report can be about: the customer's voice (mentions, complaints, NPS
-# answers) was heard. Share prices alone do not make a report.
-_MONTHS_WITH_DATA = """
-    select reporting_month from marts.fct_sentiment_monthly where mentions > 0
+# The brand-months with data: the customer's voice (mentions, complaints, NPS answers)
+# was heard. Share prices alone do not make one. A report is about a month that has
+# one; its glance table and the console summary list the brands that have one.
+BRAND_MONTHS_WITH_DATA = """
+    select brand, reporting_month from marts.fct_sentiment_monthly where mentions > 0
     union
-    select reporting_month from marts.fct_complaint_channels_monthly
+    select brand, reporting_month from marts.fct_complaint_channels_monthly
     where traditional_complaints > 0
     union
-    select reporting_month from marts.fct_nps_monthly where responses > 0
-    order by reporting_month
+    select brand, reporting_month from marts.fct_nps_monthly where responses > 0
+"""
+
+_MONTHS_WITH_DATA = f"""
+    select distinct reporting_month from ({BRAND_MONTHS_WITH_DATA}) order by reporting_month
 """
 
 _BRANDS = """
@@ -123,6 +127,9 @@ _QUERIES: dict[str, str] = {
     """,
     "benchmark": """
         select * from marts.fct_brand_benchmark_monthly where reporting_month = $month
+    """,
+    "brands_with_data": f"""
+        select distinct brand from ({BRAND_MONTHS_WITH_DATA}) where reporting_month = $month
     """,
 }
 

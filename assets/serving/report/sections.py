@@ -63,10 +63,12 @@ class GlanceRow:
 
 @dataclass(frozen=True)
 class Glance:
-    """The table of every brand's headline KPIs this month."""
+    """The table of the headline KPIs of every brand with data this month; `left_out`
+    counts the brands without (no mentions, complaints or NPS answers)."""
 
     headers: tuple[str, ...]
     rows: tuple[GlanceRow, ...]
+    left_out: int = 0
 
 
 def _with_brands(data: ReportData, frame: "pd.DataFrame") -> "pd.DataFrame":
@@ -417,11 +419,16 @@ SECTIONS: tuple[Callable[[ReportData], Section], ...] = (
 
 
 def glance(data: ReportData) -> Glance | None:
-    """Each brand's headline KPIs this month with its rank in its sector; None without mentions."""
+    """The headline KPIs this month of each brand with data, with its rank in its sector;
+    None when no brand has data. An export that names hundreds of companies (a CFPB
+    file) leaves most of them without a row in most months: they are counted, not listed."""
     import pandas as pd
 
     sentiment = data.frame("sentiment")
     sentiment = sentiment[pd.to_datetime(sentiment["month"]) == pd.Timestamp(data.month)]
+    with_data = sentiment["brand"].isin(data.frame("brands_with_data")["brand"])
+    left_out = int((~with_data).sum())
+    sentiment = sentiment[with_data]
     table = _with_brands(data, sentiment[["brand", "mentions", "net_sentiment", "share_of_voice"]])
     if table.empty:
         return None
@@ -461,4 +468,4 @@ def glance(data: ReportData) -> Glance | None:
             standing = "best" if rank == 1 else "worst" if rank == size and size > 1 else ""
             cells.append(GlanceCell(fmt(row[column]), f"{int(rank)}/{size}", standing))
         rows.append(GlanceRow(str(row["display_name"]), str(row["sector"]), tuple(cells)))
-    return Glance(tuple(label for _, label, _ in columns), tuple(rows))
+    return Glance(tuple(label for _, label, _ in columns), tuple(rows), left_out)
