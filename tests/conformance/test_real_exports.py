@@ -359,6 +359,43 @@ def test_the_summary_and_the_glance_list_the_brands_with_data_that_month(real_ho
     )
 
 
+def test_the_reports_best_net_sentiment_rests_on_enough_mentions(real_home):
+    """A brand with a handful of November mentions can score +1 by chance: the leader
+    of each sector's net sentiment is taken among brands with at least 30 mentions
+    (counted here from the file), and a sector without one says so."""
+    month = date(2017, 11, 1)
+    twcs = read_twcs(real_home.twcs)
+    mentions = Counter(
+        brand
+        for tweet in twcs.inbound()
+        if (brand := twcs.brand(tweet)) is not None and month_of(tweet["at"]) == month
+    )
+    with snapshot(real_home) as conn:
+        rows = conn.execute(
+            "select coalesce(b.sector, 'unassigned'), b.brand, "
+            "coalesce(b.display_name, b.brand), s.net_sentiment "
+            "from marts.fct_sentiment_monthly s join marts.dim_brands b using (brand) "
+            "where s.reporting_month = ? and s.net_sentiment is not null",
+            [month],
+        ).fetchall()
+    leaders = {}
+    for sector, brand, name, net in sorted(rows):
+        leaders.setdefault(sector, None)
+        if mentions[brand] >= 30 and (leaders[sector] is None or net > leaders[sector][1]):
+            leaders[sector] = (name, net)
+    expected = "; ".join(
+        f"{sector}: {leader[0]} ({leader[1]:+.2f})"
+        if leader
+        else f"{sector}: no brand with enough mentions"
+        for sector, leader in sorted(leaders.items())
+    )
+    # some sectors have a leader, and the one-mention brands at +1.00 do not lead theirs
+    assert any(leaders.values()) and not all(leaders.values())
+    assert any(net == 1 and mentions[brand] < 30 for _, brand, _, net in rows)
+    page = (real_home.home / "published" / "report" / "2017-11.html").read_text()
+    assert f"Best net sentiment this month — {expected}." in page
+
+
 def test_the_report_is_about_the_last_month_the_exports_cover_to_its_end(real_home):
     """The twcs sample ends on 3 December 2017: `webcare run` reports on November."""
     twcs = read_twcs(real_home.twcs)

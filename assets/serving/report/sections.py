@@ -112,9 +112,15 @@ def section_sentiment_trend(data: ReportData) -> Section:
     leaders = []
     for sector in sectors:
         scored = current[(current["sector"] == sector) & current["net_sentiment"].notna()]
-        if not scored.empty:
-            best = scored.loc[scored["net_sentiment"].idxmax()]
-            leaders.append(f"{sector}: {best.display_name} ({signed(best.net_sentiment)})")
+        if scored.empty:
+            continue
+        # A brand with a handful of mentions is +1 or -1 by chance: no leader among those.
+        reliable = scored[~scored["is_low_volume"].fillna(True).astype(bool)]
+        if reliable.empty:
+            leaders.append(f"{sector}: no brand with enough mentions")
+            continue
+        best = reliable.loc[reliable["net_sentiment"].idxmax()]
+        leaders.append(f"{sector}: {best.display_name} ({signed(best.net_sentiment)})")
     svg = charts.sentiment_trend_chart(frame, sectors, _colours(data), data.month)
     caption = (
         f"Twelve months to {data.label}, one row per sector (its competitor panel). "
