@@ -101,8 +101,6 @@ def _run(settings: Settings, months: str | None, full_refresh: bool) -> int:
     return 0
 
 
-# The sources whose rows are events in time; share prices (trading days only) are
-# context and do not decide whether a month is complete.
 # The sources whose rows are events in time, by the timestamp their month is taken from
 # (share prices are daily closes: a price series says nothing about a month's coverage).
 EVENT_TIMESTAMPS = {

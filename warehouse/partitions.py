@@ -17,8 +17,9 @@ MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
-# Our run tags for the dbt step: the first month the run loaded (the month-incremental
-# marts rebuild from there, assets/dbt/incremental.py) and "true" for a full rebuild.
+# Our run tags for the dbt step: the first month the run loaded (what the month-incremental
+# marts rebuild from when no earlier build recorded its months, assets/dbt/incremental.py)
+# and "true" for a full rebuild.
 CHANGED_FROM_TAG = "webcare/changed_from_month"
 FULL_REFRESH_TAG = "webcare/full_refresh"
 

@@ -5,9 +5,15 @@ dbt_project/macros/incremental_months.sql) rebuild the months from the one in
 ``WEBCARE_REBUILD_FROM_MONTH`` (or ``var('rebuild_from_month')`` by hand) on. This
 module decides that month once per build, so every model rebuilds the same months:
 
-- A run names the first month it loaded (``F``). Every later month is rebuilt too:
-  what looks back (the spike alerts' 28-day baseline, month-over-month changes)
-  reaches forward from F, never back.
+- ``F`` is the first month whose rows the marts read (the monthly raw and scores
+  tables) differ from what the last finished build read: each build records a
+  signature of every month of those tables, so a month an earlier `webcare ingest`
+  or a run of the load job alone changed is rebuilt too, and a month loaded again
+  with the same rows is not. Without a recorded build (a home built before the
+  signatures) F is the first month the run loaded. When no month changed, F is the
+  newest month. Every later month is rebuilt too: what looks back (the spike
+  alerts' 28-day baseline, month-over-month changes) reaches forward from F, never
+  back.
 - What looks forward reaches back before F, and those months are rebuilt as well:
   a complaint escalates when a negative post follows within
   ``escalation_window_days`` (and a message counts as answered within
@@ -34,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,6 +55,8 @@ from warehouse.resource import table_exists
 REBUILD_MONTH_ENV = "WEBCARE_REBUILD_FROM_MONTH"
 STATE_SCHEMA = "main"
 STATE_TABLE = "webcare_dbt_build_state"
+# The signature of every month of MONTHLY_INPUTS that the last finished build read.
+MONTHS_TABLE = "webcare_dbt_build_months"
 # Tables whose rows hold for every month: a change rebuilds every month.
 EVERY_MONTH_INPUTS = {
     ("raw", "brands"): RAW_TABLES["brands"],
@@ -58,6 +66,15 @@ EVERY_MONTH_INPUTS = {
 }
 # When and from where a row was loaded says nothing about its content.
 LOAD_COLUMNS = ("loaded_at",)
+# The monthly tables the marts read, compared month by month with the last build.
+MONTHLY_INPUTS = {
+    ("raw", name): RAW_TABLES[name]
+    for name in ("mentions", "complaints", "nps_responses", "stock_prices")
+} | {
+    ("scores", name): SCORE_TABLES[name] for name in ("mention_sentiment", "nps_comment_sentiment")
+}
+# Bookkeeping of a load or a scoring run, not content the marts read.
+BOOKKEEPING_COLUMNS = ("_loaded_at", "scored_at")
 # Reply chains are followed this many steps up (as int_message_threads does).
 MAX_THREAD_DEPTH = 100
 # A window of d days starting in a month ends at most ceil(d / 28) months later.
@@ -72,6 +89,8 @@ class BuildPlan:
     full_refresh: bool
     rebuild_from_month: str | None
     reason: str
+    # (table, month, signature) of every month of MONTHLY_INPUTS this build reads
+    months: tuple[tuple[str, str, str], ...] = field(default=(), repr=False)
 
     def dbt_args(self, dbt_vars: dict[str, Any]) -> list[str]:
         """``build [--vars ...] [--full-refresh]`` for this plan; the month to rebuild
@@ -152,6 +171,49 @@ def fingerprint(conn: duckdb.DuckDBPyConnection, manifest_path: Path, variables:
             ).fetchone()
             digest.update(f"{schema}.{table}={content}".encode())
     return digest.hexdigest()
+
+
+def month_signatures(conn: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str, str], ...]:
+    """(table, month, signature) of every month of MONTHLY_INPUTS: its row count and
+    the sum of its rows' hashes, load bookkeeping left out (a month loaded again with
+    the same rows keeps its signature)."""
+    found = []
+    for (schema, table), spec in MONTHLY_INPUTS.items():
+        if not table_exists(conn, schema, table):
+            continue
+        columns = ", ".join(
+            f'"{column.name}"'
+            for column in spec.columns
+            if column.name not in BOOKKEEPING_COLUMNS and column.name != PARTITION_MONTH
+        )
+        found += conn.execute(
+            f"select '{schema}.{table}', strftime({PARTITION_MONTH}, '%Y-%m'), "
+            f"count(*) || ':' || sum(cast(hash({columns}) as hugeint)) "
+            f"from {schema}.{table} group by all order by all"
+        ).fetchall()
+    return tuple(found)
+
+
+def first_changed_month(
+    before: tuple[tuple[str, str, str], ...], now: tuple[tuple[str, str, str], ...]
+) -> str | None:
+    """The first month some table holds other rows in `now` than in `before` (rows
+    added, changed or removed), None when every month is as it was."""
+    old = {(table, month): signature for table, month, signature in before}
+    new = {(table, month): signature for table, month, signature in now}
+    changed = [key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)]
+    return min(changed, default=None)
+
+
+def _last_months(conn: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str, str], ...] | None:
+    """The month signatures the last finished build recorded, None when none did."""
+    if not table_exists(conn, STATE_SCHEMA, MONTHS_TABLE):
+        return None
+    return tuple(
+        conn.execute(
+            f"select input_table, month, signature from {STATE_SCHEMA}.{MONTHS_TABLE} order by all"
+        ).fetchall()
+    )
 
 
 def _last_build(conn: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
@@ -255,27 +317,42 @@ def plan_build(
     full_refresh: str | None = None,
 ) -> BuildPlan:
     """Decide what the next build rebuilds (see the module docstring); `full_refresh`,
-    when given, is why every month must be rebuilt whatever the plan would say."""
+    when given, is why every month must be rebuilt whatever the plan would say.
+    `first_loaded` (the first month the run loaded) is used only when no finished
+    build recorded what it read."""
     current = fingerprint(conn, manifest_path, variables)
+    months = month_signatures(conn)
     last = _last_build(conn)
     if full_refresh:
-        return BuildPlan(current, True, None, full_refresh)
+        return BuildPlan(current, True, None, full_refresh, months)
     if last is None:
-        return BuildPlan(current, True, None, "no earlier build recorded")
+        return BuildPlan(current, True, None, "no earlier build recorded", months)
     if last[1] != "built":
-        return BuildPlan(current, True, None, "the last build did not finish")
+        return BuildPlan(current, True, None, "the last build did not finish", months)
     if last[0] != current:
         return BuildPlan(
-            current, True, None, "dbt code, vars, reference data or calibration changed"
+            current, True, None, "dbt code, vars, reference data or calibration changed", months
         )
-    if first_loaded is None:
-        return BuildPlan(current, False, None, "no loaded month named: every month")
-    month = earliest_affected_month(conn, first_loaded, variables)
-    return BuildPlan(current, False, month, f"months from {month} on (loaded from {first_loaded})")
+    before = _last_months(conn)
+    if before is None:
+        if first_loaded is None:
+            return BuildPlan(current, False, None, "no loaded month named: every month", months)
+        changed, why = first_loaded, f"loaded from {first_loaded}"
+    elif (changed := first_changed_month(before, months)) is not None:
+        why = f"changed since the last build from {changed}"
+    elif months:
+        changed = max(month for _, month, _ in months)
+        why = f"nothing changed since the last build; its newest month {changed}"
+    else:
+        return BuildPlan(current, False, None, "no monthly rows: every month", months)
+    month = earliest_affected_month(conn, changed, variables)
+    return BuildPlan(current, False, month, f"months from {month} on ({why})", months)
 
 
 def record_build(conn: duckdb.DuckDBPyConnection, plan: BuildPlan, status: str) -> None:
-    """Record the build's fingerprint as ``building`` before dbt runs, ``built`` after."""
+    """Record the build's fingerprint as ``building`` before dbt runs, ``built`` after,
+    and once built the month signatures it read (in one transaction)."""
+    conn.execute("begin")
     conn.execute(
         f"create table if not exists {STATE_SCHEMA}.{STATE_TABLE} "
         "(fingerprint varchar not null, status varchar not null, "
@@ -286,3 +363,13 @@ def record_build(conn: duckdb.DuckDBPyConnection, plan: BuildPlan, status: str) 
         f"insert into {STATE_SCHEMA}.{STATE_TABLE} values (?, ?, ?, now())",
         [plan.fingerprint, status, plan.rebuild_from_month],
     )
+    if status == "built":
+        conn.execute(
+            f"create or replace table {STATE_SCHEMA}.{MONTHS_TABLE} "
+            "(input_table varchar not null, month varchar not null, signature varchar not null)"
+        )
+        if plan.months:
+            conn.executemany(
+                f"insert into {STATE_SCHEMA}.{MONTHS_TABLE} values (?, ?, ?)", list(plan.months)
+            )
+    conn.execute("commit")

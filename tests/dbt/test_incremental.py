@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from assets.dbt.incremental import (
+    MONTHS_TABLE,
     STATE_TABLE,
     BuildPlan,
     earliest_affected_month,
@@ -126,6 +127,42 @@ def test_incremental_marts_equal_a_full_refresh(incremental_home, tmp_path):
     differing = {
         f"{schema}.{table}": counts
         for schema, table in tables
+        if (counts := _differences(incremental, full, schema, table)) != (0, 0)
+    }
+    assert differing == {}
+
+
+@pytest.mark.slow
+def test_a_month_changed_between_runs_is_rebuilt_by_the_next_run(
+    incremental_home, tmp_path, model_cache_dir, monkeypatch
+):
+    """An ingest of a corrected export for an old month (here: 30 of its messages
+    gone) loads that month without building the marts; the next run loads only a
+    later month, and its marts still equal a full refresh."""
+    from orchestration import commands
+
+    home = tmp_path / "home"
+    # the warehouse, the landing files and their index; a Dagster instance of its own
+    shutil.copytree(incremental_home, home, ignore=shutil.ignore_patterns("dagster"))
+    monkeypatch.setenv("WEBCARE_MODEL_CACHE_DIR", str(model_cache_dir))
+    with duckdb.connect(str(home / "warehouse.duckdb")) as conn:
+        conn.execute(
+            "delete from raw.mentions where partition_month = date '2010-06-01' and mention_id "
+            "in (select mention_id from raw.mentions where partition_month = date '2010-06-01' "
+            "and in_reply_to_id is null order by mention_id limit 30)"
+        )
+    assert commands.run(home=str(home), months="2012-01:2012-01") == 0
+    incremental = home / "warehouse.duckdb"
+    with duckdb.connect(str(incremental), read_only=True) as conn:
+        (first,) = conn.execute(f"select rebuild_from_month from {STATE_TABLE}").fetchone()
+    assert first is not None and first <= "2010-06"
+    full = tmp_path / "full.duckdb"
+    shutil.copy(incremental, full)
+    completed = _dbt(["build", "--full-refresh", "--quiet"], full, tmp_path / "target")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    differing = {
+        f"{schema}.{table}": counts
+        for schema, table in _tables(incremental)
         if (counts := _differences(incremental, full, schema, table)) != (0, 0)
     }
     assert differing == {}
@@ -356,13 +393,57 @@ def test_what_holds_for_every_month_forces_a_full_rebuild(threads_warehouse):
     assert not plan().full_refresh
     changed_vars = {**VARS, "escalation_window_days": 21}
     assert plan_build(threads_warehouse, MANIFEST, changed_vars, "2011-06").full_refresh
-    assert plan_build(threads_warehouse, MANIFEST, VARS, None).rebuild_from_month is None
+    # What changed decides, not the month a run names: nothing did, so the newest month
+    # (June) and the thread it answers (from March) are rebuilt.
+    assert plan_build(threads_warehouse, MANIFEST, VARS, None).rebuild_from_month == "2011-03"
     forced = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06", full_refresh="asked")
     assert forced.full_refresh and forced.reason == "asked"
     assert forced.dbt_args({})[-1] == "--full-refresh"
     assert "unit_test" not in forced.dbt_args({})
     # An incremental build leaves the unit tests to the full build of the same code.
     assert plan().dbt_args({})[-2:] == ["--exclude-resource-type", "unit_test"]
+
+
+def test_months_changed_since_the_last_build_are_rebuilt_whatever_the_run_loaded(
+    threads_warehouse,
+):
+    """A month an earlier `webcare ingest` (or a run of the load job alone) changed is
+    rebuilt by the next build, though that build's run loaded only a later month; a
+    month loaded again with the same rows is not."""
+    _add_mention(threads_warehouse, "9", "2010-11-05")  # an old message, in no thread
+    record_build(
+        threads_warehouse, plan_build(threads_warehouse, MANIFEST, VARS, "2010-11"), "built"
+    )
+    # Every month loaded again from the same files: new load times, same rows.
+    threads_warehouse.execute("update raw.mentions set _loaded_at = now() + interval 1 day")
+    same = plan_build(threads_warehouse, MANIFEST, VARS, "2010-11")
+    assert (same.rebuild_from_month, same.reason) == (
+        "2011-03",
+        "months from 2011-03 on (nothing changed since the last build; its newest month 2011-06)",
+    )
+    # A corrected November export was ingested; this run loads June only.
+    threads_warehouse.execute("update raw.mentions set text = 'corrected' where mention_id = '9'")
+    stale = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06")
+    assert (stale.rebuild_from_month, stale.reason) == (
+        "2010-10",  # November less the one-month margin of forward windows
+        "months from 2010-10 on (changed since the last build from 2010-11)",
+    )
+    record_build(threads_warehouse, stale, "built")
+    assert plan_build(threads_warehouse, MANIFEST, VARS, "2011-06").rebuild_from_month == "2011-03"
+    # A month whose rows were all removed has changed too, and so has one with new scores.
+    threads_warehouse.execute("delete from raw.mentions where mention_id = '9'")
+    assert plan_build(threads_warehouse, MANIFEST, VARS, "2011-06").rebuild_from_month == "2010-10"
+    record_build(threads_warehouse, plan_build(threads_warehouse, MANIFEST, VARS, None), "built")
+    threads_warehouse.execute(
+        "insert into scores.mention_sentiment values ('twitter', '4', date '2011-05-01', "
+        "'h', 'negative', 0.9, 0.05, 0.05, -0.85, 'm', now())"
+    )
+    scored = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06")
+    assert scored.reason == "months from 2011-03 on (changed since the last build from 2011-05)"
+    # A home whose last build recorded no months: the first month the run loaded.
+    threads_warehouse.execute(f"drop table {MONTHS_TABLE}")
+    old_home = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06")
+    assert old_home.reason == "months from 2011-03 on (loaded from 2011-06)"
 
 
 def test_a_build_passes_the_month_in_its_environment_and_only_vars_that_differ(tmp_path):
