@@ -112,7 +112,7 @@ def print_kpi_summary(settings: Settings, month: str) -> None:
                 f"select b.sector, b.brand, {columns} "
                 "from marts.fct_brand_benchmark_monthly b "
                 "join marts.fct_sentiment_monthly s using (brand, reporting_month) "
-                f"where b.reporting_month = $month and b.brand in (select brand "
+                "where b.reporting_month = $month and b.brand in (select brand "
                 f"from ({BRAND_MONTHS_WITH_DATA}) where reporting_month = $month) "
                 "order by s.mentions desc, b.brand",
                 {"month": month_start},

@@ -118,9 +118,9 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         Month-incremental models rebuild only the months whose rows changed since the
         last build and the months that depend on them (assets/dbt/incremental.py); a
         change of dbt code, vars, reference data or calibration, an unfinished earlier
-        build or the run tag `webcare/full_refresh` rebuilds everything. dbt tests run in the same
-        invocation and report as asset checks; a failing test stops the models
-        downstream of it and fails this step, so nothing half-checked reaches
+        build or the run tag `webcare/full_refresh` rebuilds everything. dbt tests run
+        in the same invocation and report as asset checks; a failing test stops the
+        models downstream of it and fails this step, so nothing half-checked reaches
         publishing.
 
         With `WEBCARE_ENGINE=spark` the same project builds on a local Spark from a

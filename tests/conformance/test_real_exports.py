@@ -125,6 +125,14 @@ class Twcs:
         ]
         return next((c for c in candidates if c), None)
 
+    def inbound_per_brand(self, month: date) -> Counter:
+        """Customer tweets of `month` (reporting time zone) per brand they are about."""
+        return Counter(
+            brand
+            for tweet in self.inbound()
+            if (brand := self.brand(tweet)) is not None and month_of(tweet["at"]) == month
+        )
+
     def addressed(self) -> dict[tuple[str, str], tuple[str, datetime, datetime | None]]:
         """(tweet id, account) -> (addressed via, created at, first response at).
 
@@ -316,12 +324,7 @@ def test_the_summary_and_the_glance_list_the_brands_with_data_that_month(real_ho
     mentions or complaints that month (the summary the 30 most mentioned) and count the
     rest, instead of a line of dashes for each of them."""
     month = date(2017, 11, 1)
-    twcs = read_twcs(real_home.twcs)
-    mentions = Counter(
-        brand
-        for tweet in twcs.inbound()
-        if (brand := twcs.brand(tweet)) is not None and month_of(tweet["at"]) == month
-    )
+    mentions = read_twcs(real_home.twcs).inbound_per_brand(month)
     companies = {
         row["Company"]
         for row in read_cfpb(real_home.cfpb)
@@ -364,12 +367,7 @@ def test_the_reports_best_net_sentiment_rests_on_enough_mentions(real_home):
     of each sector's net sentiment is taken among brands with at least 30 mentions
     (counted here from the file), and a sector without one says so."""
     month = date(2017, 11, 1)
-    twcs = read_twcs(real_home.twcs)
-    mentions = Counter(
-        brand
-        for tweet in twcs.inbound()
-        if (brand := twcs.brand(tweet)) is not None and month_of(tweet["at"]) == month
-    )
+    mentions = read_twcs(real_home.twcs).inbound_per_brand(month)
     with snapshot(real_home) as conn:
         rows = conn.execute(
             "select coalesce(b.sector, 'unassigned'), b.brand, "
