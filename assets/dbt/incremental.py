@@ -176,20 +176,35 @@ def fingerprint(conn: duckdb.DuckDBPyConnection, manifest_path: Path, variables:
 def month_signatures(conn: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str, str], ...]:
     """(table, month, signature) of every month of MONTHLY_INPUTS: its row count and
     the sum of its rows' hashes, load bookkeeping left out (a month loaded again with
-    the same rows keeps its signature)."""
+    the same rows keeps its signature).
+
+    Except where the load time decides which copy of a key the staging views keep
+    (`latest_rows`: the latest load wins): for a key held by more than one month, its
+    rows' load time is part of their hash, so loading one of those months again
+    changes its signature even with the same rows."""
     found = []
     for (schema, table), spec in MONTHLY_INPUTS.items():
         if not table_exists(conn, schema, table):
             continue
-        columns = ", ".join(
-            f'"{column.name}"'
-            for column in spec.columns
-            if column.name not in BOOKKEEPING_COLUMNS and column.name != PARTITION_MONTH
-        )
+        names = [column.name for column in spec.columns]
+        (load_time,) = [name for name in names if name in BOOKKEEPING_COLUMNS]
+        content = [name for name in names if name not in (load_time, PARTITION_MONTH)]
+        keys = ", ".join(f'"{key}"' for key in spec.primary_key)
+        joined = " and ".join(f'rows."{key}" = repeated."{key}"' for key in spec.primary_key)
+        hashed = ", ".join(f'rows."{name}"' for name in content)
         found += conn.execute(
-            f"select '{schema}.{table}', strftime({PARTITION_MONTH}, '%Y-%m'), "
-            f"count(*) || ':' || sum(cast(hash({columns}) as hugeint)) "
-            f"from {schema}.{table} group by all order by all"
+            f"""
+            with repeated as (
+                select {keys}, true as held_twice from {schema}.{table}
+                group by {keys} having count(distinct {PARTITION_MONTH}) > 1
+            )
+            select '{schema}.{table}', strftime(rows.{PARTITION_MONTH}, '%Y-%m'),
+                count(*) || ':' || sum(cast(hash({hashed}, case when held_twice
+                    then rows."{load_time}" end) as hugeint))
+            from {schema}.{table} as rows
+            left join repeated on {joined}
+            group by all order by all
+            """
         ).fetchall()
     return tuple(found)
 

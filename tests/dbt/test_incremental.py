@@ -440,6 +440,16 @@ def test_months_changed_since_the_last_build_are_rebuilt_whatever_the_run_loaded
     )
     scored = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06")
     assert scored.reason == "months from 2011-03 on (changed since the last build from 2011-05)"
+    # Message 4 is held by May and, with a corrected time, by July. Loading May again
+    # (same rows) makes its copy the latest load, the one staging keeps: May changed.
+    _add_mention(threads_warehouse, "4", "2011-07-02")
+    record_build(threads_warehouse, plan_build(threads_warehouse, MANIFEST, VARS, None), "built")
+    threads_warehouse.execute(
+        "update raw.mentions set _loaded_at = now() + interval 2 day "
+        "where partition_month = date '2011-05-01'"
+    )
+    reloaded = plan_build(threads_warehouse, MANIFEST, VARS, "2011-07")
+    assert reloaded.reason == "months from 2011-03 on (changed since the last build from 2011-05)"
     # A home whose last build recorded no months: the first month the run loaded.
     threads_warehouse.execute(f"drop table {MONTHS_TABLE}")
     old_home = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06")
