@@ -100,7 +100,7 @@ def print_kpi_summary(settings: Settings, month: str) -> None:
     Reads the published snapshot, the same file BI tools read; without one it
     says so and prints no figures (it never reads the live warehouse).
     """
-    from assets.serving.report.queries import BRAND_MONTHS_WITH_DATA
+    from assets.serving.report.queries import BRANDS_WITH_DATA
     from assets.serving.snapshot import SnapshotMissingError, open_snapshot
 
     month_start = f"{month}-01"
@@ -112,8 +112,7 @@ def print_kpi_summary(settings: Settings, month: str) -> None:
                 f"select b.sector, b.brand, {columns} "
                 "from marts.fct_brand_benchmark_monthly b "
                 "join marts.fct_sentiment_monthly s using (brand, reporting_month) "
-                "where b.reporting_month = $month and b.brand in (select brand "
-                f"from ({BRAND_MONTHS_WITH_DATA}) where reporting_month = $month) "
+                f"where b.reporting_month = $month and b.brand in ({BRANDS_WITH_DATA}) "
                 "order by s.mentions desc, b.brand",
                 {"month": month_start},
             )

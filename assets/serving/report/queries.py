@@ -32,6 +32,10 @@ BRAND_MONTHS_WITH_DATA = """
 _MONTHS_WITH_DATA = f"""
     select distinct reporting_month from ({BRAND_MONTHS_WITH_DATA}) order by reporting_month
 """
+# The brands with data in the month `$month` (its first day).
+BRANDS_WITH_DATA = f"""
+    select distinct brand from ({BRAND_MONTHS_WITH_DATA}) where reporting_month = $month
+"""
 
 _BRANDS = """
     select brand, coalesce(display_name, brand) as display_name,
@@ -128,9 +132,7 @@ _QUERIES: dict[str, str] = {
     "benchmark": """
         select * from marts.fct_brand_benchmark_monthly where reporting_month = $month
     """,
-    "brands_with_data": f"""
-        select distinct brand from ({BRAND_MONTHS_WITH_DATA}) where reporting_month = $month
-    """,
+    "brands_with_data": BRANDS_WITH_DATA,
 }
 
 
