@@ -103,16 +103,24 @@ def _page(settings: Settings, version: tuple[str, int, int]) -> None:
 
     names = dict(zip(brands["brand"], brands["display_name"], strict=True))
     sectors = dict(zip(brands["brand"], brands["sector"], strict=True))
+    # Open on a brand-month with mentions (queries.opening_view), else the first of each list.
+    opening = read("opening_view", settings.reporting_timezone)
+    first_brand, first_month = opening or (None, None)
     with st.sidebar:
         st.header("Filters")
         brand = st.selectbox(
             "Brand",
             list(names),
+            index=list(names).index(first_brand) if first_brand in names else 0,
             format_func=lambda key: f"{names[key]} ({sectors[key]})",
             key="brand",
         )
         month = st.selectbox(
-            "Month", months, format_func=lambda value: value.strftime("%Y-%m"), key="month"
+            "Month",
+            months,
+            index=months.index(first_month) if first_month in months else 0,
+            format_func=lambda value: value.strftime("%Y-%m"),
+            key="month",
         )
         published_at = read("published_at")
         published = f", published {published_at:%Y-%m-%d %H:%M} UTC" if published_at else ""

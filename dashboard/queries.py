@@ -10,11 +10,13 @@ mart stores a count or an amount (BIGINT, HUGEINT, DECIMAL).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from assets.serving.snapshot import Snapshot
 from dashboard.kpis import KPIS
+from warehouse.partitions import MONTH_FORMAT, covers_to_end
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,6 +177,42 @@ def months(snapshot: Snapshot) -> list[date]:
             "select reporting_month from marts.dim_months order by reporting_month desc"
         )
     ]
+
+
+def opening_view(snapshot: Snapshot, reporting_timezone: str) -> tuple[str, date] | None:
+    """The brand and month the page opens on; None for a snapshot without inbound messages.
+
+    The month is the newest whose inbound messages cover it to its end (their newest
+    message in its last days, `warehouse.partitions.covers_to_end`, the rule by which
+    `webcare run` picks its report month), else the newest with inbound messages; the
+    brand is the one with the most mentions that month (then the first key). The
+    newest month of `dim_months` can hold complaints or prices only (the CFPB sample
+    runs to March 2020, the twcs one stops on 3 December 2017), and the first brand
+    of the list need have no mention at all: the page would open on empty tiles.
+    """
+    zone = ZoneInfo(reporting_timezone)
+    newest = snapshot.rows(
+        "select reporting_month, max(created_at) from marts.fct_inbound_messages "
+        "group by reporting_month"
+    )
+    if not newest:
+        return None
+    # a published timestamp is UTC, with or without its zone
+    complete = [
+        month
+        for month, at in newest
+        if covers_to_end(
+            month.strftime(MONTH_FORMAT),
+            at.replace(tzinfo=at.tzinfo or UTC).astimezone(zone).date(),
+        )
+    ]
+    month = max(complete or [month for month, _ in newest])
+    most = snapshot.rows(
+        "select brand from marts.fct_sentiment_monthly "
+        "where reporting_month = $month and mentions > 0 order by mentions desc, brand limit 1",
+        {"month": month},
+    )
+    return (most[0][0], month) if most else None
 
 
 def kpi_tiles(snapshot: Snapshot, brand: str, month: date) -> list[Tile]:

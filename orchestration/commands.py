@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, timedelta
+from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from warehouse.partitions import (
     FULL_REFRESH_TAG,
     RANGE_END_TAG,
     RANGE_START_TAG,
+    covers_to_end,
     is_month_key,
     month_start,
 )
@@ -107,11 +108,6 @@ EVENT_TIMESTAMPS = {
     name: contract.RAW_TABLES[name].partitioned_by
     for name in ("mentions", "complaints", "nps_responses")
 }
-# A month counts as covered to its end when a source's newest row lies in its last
-# this many days (or later): a quiet source may skip a day or two at the end of a
-# month (the small demo's mentions stop on 30 December), an export cut short stops
-# days or weeks earlier (the twcs corpus on 3 December 2017).
-COMPLETE_WITHIN_DAYS = 3
 
 
 def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str, str]:
@@ -120,11 +116,11 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
     Rule: the latest month of the run whose data is complete: every event source
     (mentions, complaints, NPS answers) with rows in that month covers it to its
     end, i.e. has a row in its last `COMPLETE_WITHIN_DAYS` days or later
-    (reporting time zone). When mentions have landed the month must hold
-    mentions, since most KPIs are about them. An export that stops a few days
-    into a month (the twcs corpus ends on 3 December 2017) thus reports on the
-    month before it, not on a month of a handful of rows. When no month is
-    complete: the run's last month.
+    (reporting time zone; `warehouse.partitions.covers_to_end`). When mentions
+    have landed the month must hold mentions, since most KPIs are about them. An
+    export that stops a few days into a month (the twcs corpus ends on 3 December
+    2017) thus reports on the month before it, not on a month of a handful of
+    rows. When no month is complete: the run's last month.
     """
     zone = ZoneInfo(settings.reporting_timezone)
     bounds = [month_start(first), month_start(last)]
@@ -150,7 +146,7 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
     complete = [
         month
         for month in candidates
-        if all(_covered(month, ends[source]) for source in ends if month in months[source])
+        if all(covers_to_end(month, ends[source]) for source in ends if month in months[source])
     ]
     if not complete:
         return last, "the run's last month, although no month has complete data"
@@ -158,23 +154,12 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
     cut_short = [
         f"{source} end on {end}"
         for source, end in sorted(ends.items())
-        if not _covered(max(months[source]), end)
+        if not covers_to_end(max(months[source]), end)
     ]
     reason = "the latest month with complete data"
     if cut_short:
         reason += f"; {', '.join(cut_short)}"
     return month, reason
-
-
-def _covered(month: str, newest: date) -> bool:
-    """Whether a source whose newest row is on `newest` covers ``YYYY-MM`` to its end."""
-    return newest > _month_end(month) - timedelta(days=COMPLETE_WITHIN_DAYS)
-
-
-def _month_end(month: str) -> date:
-    """The last day of ``YYYY-MM``."""
-    following = month_start(month).replace(day=28) + timedelta(days=4)
-    return following - timedelta(days=following.day)
 
 
 def ingest(source: str, fmt: str, paths: Sequence[str], home: str | None = None) -> int:

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from orchestration.summary import print_kpi_summary
 from warehouse.settings import Settings
@@ -29,6 +31,7 @@ from warehouse.settings import Settings
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
 REPORTING = ZoneInfo("Europe/Amsterdam")
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 CENT = Decimal("0.01")
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 # A Twitter handle: letters, digits and underscores, not preceded by one (so an
@@ -401,3 +404,30 @@ def test_the_report_is_about_the_last_month_the_exports_cover_to_its_end(real_ho
     assert newest.date() == date(2017, 12, 3)
     reports = sorted(p.name for p in (real_home.home / "published" / "report").glob("*.html"))
     assert reports == ["2017-11.html"]
+
+
+def test_the_dashboard_opens_on_the_most_mentioned_brand_of_the_report_month(
+    real_home, monkeypatch
+):
+    """The newest month of the CFPB sample (March 2020) holds complaints only, and the
+    first brand of the dashboard's list (Alaska Airlines) had no mention then: the page
+    opens on the month the report is about and its most mentioned brand instead."""
+    month = date(2017, 11, 1)  # the twcs sample stops on 3 December 2017 (test above)
+    mentions = read_twcs(real_home.twcs).inbound_per_brand(month)
+    brand = min(mentions, key=lambda key: (-mentions[key], key))
+    monkeypatch.setenv("WEBCARE_HOME", str(real_home.home))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        app = AppTest.from_file(str(DASHBOARD), default_timeout=60)
+        app.run()
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+    assert not app.exception
+    brands, months = app.selectbox(key="brand"), app.selectbox(key="month")
+    assert (brands.value, months.value) == (brand, month)
+    assert (brands.options[0], months.options[0]) == ("Alaska Airlines (airline)", "2020-03")
+    tiles = {metric.label: metric.value for metric in app.metric}
+    assert tiles["Mentions"] == f"{mentions[brand]:,}"
+

@@ -235,3 +235,83 @@ def test_alerts_are_the_months_spike_days(snapshot: Snapshot, marts) -> None:
             for r in alerts.itertuples()
         ] == [(b, d, float(n), t) for b, d, n, t in expected]
         assert set(alerts["sigma"]) == {3.0}
+
+
+def test_the_page_opens_on_the_most_mentioned_brand_of_the_newest_month(
+    snapshot: Snapshot, marts, demo_home: Path
+) -> None:
+    # the demo's messages run to the last days of its last month, so that month is complete
+    ((last,),) = marts("select max(reporting_month) from marts.fct_inbound_messages")
+    mentions = dict(
+        marts(
+            "select brand, mentions from marts.fct_sentiment_monthly where reporting_month = ?",
+            [last],
+        )
+    )
+    expected = min(mentions, key=lambda brand: (-mentions[brand], brand))
+    zone = Settings.from_env(demo_home).reporting_timezone
+    assert queries.opening_view(snapshot, zone) == (expected, last)
+
+
+def hand_made_snapshot(home: Path, messages: list[tuple[str, str]], mentions: list[tuple]):
+    """A published snapshot of `messages` (reporting month, UTC time) in
+    fct_inbound_messages and `mentions` (brand, reporting month, mentions) in
+    fct_sentiment_monthly; opened as the page opens it."""
+    path = home / "published" / "warehouse.duckdb"
+    path.parent.mkdir(parents=True)
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema marts")
+        conn.execute(
+            "create table marts.fct_inbound_messages (reporting_month date, created_at timestamptz)"
+        )
+        conn.execute(
+            "create table marts.fct_sentiment_monthly "
+            "(brand varchar, reporting_month date, mentions bigint)"
+        )
+        conn.execute("set timezone = 'UTC'")
+        if messages:
+            conn.executemany("insert into marts.fct_inbound_messages values (?, ?)", messages)
+        conn.executemany("insert into marts.fct_sentiment_monthly values (?, ?, ?)", mentions)
+    return open_snapshot(Settings.from_env(home))
+
+
+@pytest.mark.parametrize(
+    ("zone", "messages", "expected"),
+    [
+        # December stops on the 3rd (an export cut short): November, its most mentioned
+        # brand, the first key of two with as many
+        (
+            "UTC",
+            [("2011-11-01", "2011-11-29 09:00"), ("2011-12-01", "2011-12-03 09:00")],
+            ("bravo", date(2011, 11, 1)),
+        ),
+        # the newest November message, 27 November 23:30 UTC, is on the 28th in Amsterdam:
+        # within the month's last three days there, not in UTC
+        (
+            "Europe/Amsterdam",
+            [("2011-11-01", "2011-11-27 23:30"), ("2011-12-01", "2011-12-03 09:00")],
+            ("bravo", date(2011, 11, 1)),
+        ),
+        (
+            "UTC",
+            [("2011-11-01", "2011-11-27 23:30"), ("2011-12-01", "2011-12-03 09:00")],
+            ("alpha", date(2011, 12, 1)),
+        ),
+        # no month complete: the newest
+        ("UTC", [("2011-12-01", "2011-12-03 09:00")], ("alpha", date(2011, 12, 1))),
+        # no inbound message at all: the page's lists decide
+        ("UTC", [], None),
+    ],
+)
+def test_the_page_opens_on_the_newest_month_its_messages_cover_to_the_end(
+    tmp_path: Path, zone: str, messages: list[tuple[str, str]], expected: tuple | None
+) -> None:
+    mentions = [
+        ("alpha", "2011-11-01", 5),
+        ("bravo", "2011-11-01", 7),
+        ("charlie", "2011-11-01", 7),
+        ("alpha", "2011-12-01", 2),
+        ("bravo", "2011-12-01", 0),
+    ]
+    with hand_made_snapshot(tmp_path / "home", messages, mentions) as snapshot:
+        assert queries.opening_view(snapshot, zone) == expected
