@@ -273,6 +273,7 @@ def check_result(
     *,
     metadata: Mapping[str, Any] | None = None,
     docs_index: Path | None = None,
+    note: str | None = None,
 ) -> dg.AssetCheckResult:
     """Fold validation outcomes into one Dagster asset-check result.
 
@@ -280,7 +281,8 @@ def check_result(
     error-level expectation failed (a blocking check then stops what is
     downstream) and WARN when only warn-level ones did. The metadata lists each
     failed expectation with its observed value and a few offending rows, and
-    counts rows and expectations; `metadata` adds the caller's own entries.
+    counts rows and expectations; `metadata` adds the caller's own entries, `note`
+    a sentence after the description.
     """
     import dagster as dg
 
@@ -307,7 +309,7 @@ def check_result(
         passed=not failures,
         severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
         metadata=entries,
-        description=describe(outcomes),
+        description=describe(outcomes) + (f" ({note})" if note else ""),
     )
 
 

@@ -6,7 +6,7 @@ month, a source) reaches SQL as a parameter.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -226,6 +226,20 @@ def monthly_volumes(
         [first, last],
     ).fetchall()
     return counts, [m for (m,) in months]
+
+
+def newest_row(
+    conn: duckdb.DuckDBPyConnection, table: str, column: str
+) -> tuple[date, datetime] | None:
+    """The newest partition month of `table` and the latest `column` (naive UTC) in it;
+    None for an empty table."""
+    require_tables(conn, table)
+    found = conn.execute(
+        f"select partition_month, max({column}) from {table} "
+        f"where partition_month = (select max(partition_month) from {table}) "
+        "group by partition_month"
+    ).fetchall()
+    return found[0] if found else None
 
 
 def brand_month_spine(conn: duckdb.DuckDBPyConnection, months: str, brands: str) -> pd.DataFrame:

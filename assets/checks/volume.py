@@ -1,9 +1,14 @@
 """Warn-only checks: a brand's monthly mention or complaint volume against its trailing year."""
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import dagster as dg
 
 from assets.checks import _reading
 from assets.checks._running import VOLUME_CHECK_NAME, asset_check, report, run_window, session
+from warehouse.contract import RAW_TABLES
+from warehouse.partitions import MONTH_FORMAT, covers_to_end, month_end
 from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
 from warehouse.settings import Settings
 
@@ -44,6 +49,8 @@ def _volume_check(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
             counts, loaded = _reading.monthly_volumes(
                 conn, table, volume.history_start(window), window.last
             )
+            newest = _reading.newest_row(conn, table, RAW_TABLES[source].partitioned_by)
+        cut_short = _cut_short(source, newest, settings.reporting_timezone)
         frame = volume.prepare(counts, loaded, window, factor)
         outcome = session(context, settings).validate(
             frame,
@@ -52,14 +59,18 @@ def _volume_check(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
             index_columns=("brand", "month", "trailing_min", "trailing_max"),
             examples=MAX_LISTED_ANOMALIES,
         )
+        examples = [e for failure in outcome.failures for e in failure.examples]
+        # a note on the anomalies of a newest month that stops short of its end
+        cut_month, cut_note = cut_short or ("", "")
         anomalies = sorted(
             {
                 f"{e['brand']} {str(e['month'])[:7]}: {e['volume']} "
                 f"(trailing 12 months {e['trailing_min']}..{e['trailing_max']})"
-                for failure in outcome.failures
-                for e in failure.examples
+                + (f"; {cut_note}" if str(e["month"])[:7] == cut_month else "")
+                for e in examples
             }
         )
+        flagged = any(str(e["month"])[:7] == cut_month for e in examples)
         result = check_result(
             [outcome],
             metadata={
@@ -68,7 +79,28 @@ def _volume_check(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
                 "anomalous_brand_months": dg.MetadataValue.json(anomalies),
             },
             docs_index=data_docs_index(settings),
+            note=cut_note if flagged else None,
         )
         return report(context, result)
 
     return check
+
+
+def _cut_short(
+    source: str, newest: tuple[date, datetime | None] | None, zone: str
+) -> tuple[str, str] | None:
+    """The newest month of `source` (``YYYY-MM``) and a note, when that month's rows do
+    not run to its end (`warehouse.partitions.covers_to_end`, the rule of the report
+    month): a low volume there may be an export that stops, not rows that were lost."""
+    if newest is None or newest[1] is None:
+        return None
+    month, at = newest
+    key = month.strftime(MONTH_FORMAT)
+    day = at.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
+    if covers_to_end(key, day):
+        return None
+    days = (month_end(key) - day).days
+    return key, (
+        f"the {source} of {key} end on {day}, {days} days before the month does: "
+        "an export that stops there, or rows lost"
+    )

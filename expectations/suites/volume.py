@@ -57,8 +57,9 @@ def prepare(
 
     `counts` has ``brand``, ``month``, ``volume`` for every brand-month with rows
     (from `history_start` to the window's last month); `loaded_months` are the
-    months in which the source holds any row. A brand with no row in a window
-    month has volume 0 there. Bounds are null when fewer than
+    months in which the source holds any row. Only the `judged_months` of the
+    window get rows: none after the source's newest month. A brand with no row in
+    a judged month has volume 0 there. Bounds are null when fewer than
     `MIN_TRAILING_MONTHS` trailing months hold the brand's rows.
     """
     counts = as_pandas(counts)
@@ -66,8 +67,9 @@ def prepare(
     loaded = set(loaded_months)
     history = counts[counts["month"].isin(loaded) & (counts["volume"] > 0)]
     brands = sorted(counts["brand"].dropna().unique())
+    judged = judged_months(loaded, window)
     grid = pd.DataFrame(
-        [(brand, month) for brand in brands for month in window.months], columns=["brand", "month"]
+        [(brand, month) for brand in brands for month in judged], columns=["brand", "month"]
     )
     # A history month lies in the trailing year of each of the twelve months after it:
     # one row per window month it counts for, grouped once (a filter per brand and month
@@ -102,6 +104,18 @@ def prepare(
     frame["lower_bound"] = (frame["trailing_min"].astype("float64") / factor).where(enough)
     frame["upper_bound"] = (frame["trailing_max"].astype("float64") * factor).where(enough)
     return frame[list(COLUMNS)]
+
+
+def judged_months(loaded_months: Iterable[date], window: MonthWindow) -> list[date]:
+    """The months of `window` up to the newest month with rows of the source.
+
+    A month after it is one the source's exports have not reached (the twcs sample
+    ends in December 2017 while the CFPB one runs to March 2020): every brand would
+    count 0 there. Whether a source stopped arriving is the freshness check's
+    question; a month without rows between two with rows (a lost file) is judged.
+    """
+    newest = max(loaded_months, default=None)
+    return [month for month in window.months if newest is not None and month <= newest]
 
 
 def _month_index(month: date) -> int:

@@ -345,10 +345,13 @@ def test_volume_anomaly_warns_with_the_brand_month(settings, warehouse):
     with duckdb.connect(warehouse.database) as conn:
         history = [f"2009-{m:02d}-01" for m in range(10, 13)] + ["2010-01-01", "2010-02-01"]
         conn.execute(MENTIONS_SQL, [history])
-    # bank_b lost most of March: 6 mentions left of the usual 40.
+    # bank_b lost most of March: 6 mentions left of the usual 40; bank_a's run to the
+    # month's last day, so March is not a month the export stops in.
     damage = (
         "delete from raw.mentions where brand = 'bank_b' "
-        "and partition_month = '2010-03-01' and _source_line > 7"
+        "and partition_month = '2010-03-01' and _source_line > 7; "
+        "update raw.mentions set created_at = '2010-03-31 09:00' where brand = 'bank_a' "
+        "and partition_month = '2010-03-01' and _source_line = 41"
     )
     result = dg.materialize(
         [
@@ -366,6 +369,37 @@ def test_volume_anomaly_warns_with_the_brand_month(settings, warehouse):
         "bank_b 2010-03: 6 (trailing 12 months 40..40)"
     ]
     assert materialised(result) == {"raw/mentions", "sentiment"}
+    assert "export" not in check.description
+
+
+def test_volume_anomaly_in_a_month_the_export_stops_in_says_so(settings, warehouse):
+    """An export cut short (the twcs sample stops on 3 December 2017) is a drop in the
+    month's volume too: the warning says where the month's rows end."""
+    partitions = monthly_partitions(settings)
+    with duckdb.connect(warehouse.database) as conn:
+        history = [f"2009-{m:02d}-01" for m in range(10, 13)] + ["2010-01-01", "2010-02-01"]
+        conn.execute(MENTIONS_SQL, [history])
+    # every mention after 3 March 09:00 UTC (10:00 in Amsterdam) is gone: 5 per brand left
+    damage = (
+        "delete from raw.mentions where partition_month = '2010-03-01' "
+        "and created_at > '2010-03-03 09:00'"
+    )
+    result = dg.materialize(
+        [stand_in_mentions(partitions, damage), *build_volume_checks(partitions)[:1]],
+        partition_key="2010-03",
+        resources=resources(settings, warehouse),
+    )
+    check = evaluation(result, ["raw", "mentions"], VOLUME_CHECK_NAME)
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    note = (
+        "the mentions of 2010-03 end on 2010-03-03, 28 days before the month does: "
+        "an export that stops there, or rows lost"
+    )
+    assert check.metadata["anomalous_brand_months"].value == [
+        f"bank_a 2010-03: 5 (trailing 12 months 40..40); {note}",
+        f"bank_b 2010-03: 5 (trailing 12 months 40..40); {note}",
+    ]
+    assert check.description.endswith(f" ({note})")
 
 
 def stand_in_scores(partitions_def, damage: str | None = None):

@@ -280,12 +280,28 @@ def test_only_loaded_months_with_rows_count_as_history():
     assert volume.history_start(JUNE) == date(2009, 6, 1)
 
 
+def test_months_after_the_sources_newest_month_are_not_judged(gx_session):
+    rows, months = history({"bank_a": 120, "bank_b": 55})
+    july_august = MonthWindow(months=(date(2010, 6, 1), date(2010, 7, 1), date(2010, 8, 1)))
+    # the source's rows end in June: July and August are not months it lost
+    frame = volume.prepare(rows, months, july_august, 2.0)
+    assert sorted(frame["month"].dt.date.unique()) == [date(2010, 6, 1)]
+    # a month without rows between two with rows (a lost file) is judged
+    later = counts([("bank_a", "2010-08-01", 130)])
+    frame = volume.prepare(pd.concat([rows, later]), [*months, date(2010, 8, 1)], july_august, 2.0)
+    july = frame[frame["month"].dt.date == date(2010, 7, 1)].set_index("brand")
+    assert july.loc["bank_a", "volume"] == 0 and july.loc["bank_a", "lower_bound"] == 50.0
+
+
 def _trailing_by_hand(counts_rows, loaded, window, factor):
     """Each brand-month of `window` counted the plain way, one brand and month at a time."""
     volumes = {(brand, month): volume for brand, month, volume in counts_rows}
     rows = []
+    newest = max(loaded, default=None)
     for brand in sorted({brand for brand, _, _ in counts_rows if brand is not None}):
         for month in window.months:
+            if newest is None or month > newest:
+                continue  # the source has no rows that late
             start = date(month.year - 1, month.month, 1)
             trailing = [
                 volume
