@@ -4,7 +4,8 @@ An export that silently lost half its rows must not pass as a quiet month. A
 brand-month warns when its volume falls outside the range of the brand's
 trailing twelve months stretched by a factor: below min / factor or above
 max x factor. The range is judged only when at least `MIN_TRAILING_MONTHS` of
-those months hold rows of the brand.
+those months hold rows of the brand, the quietest of them at least
+`MIN_JUDGED_VOLUME`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 
 TRAILING_MONTHS = 12
 MIN_TRAILING_MONTHS = 3
+# A brand whose quietest trailing month held fewer rows is not judged: at such counts
+# a month without rows, or twice as many, is chance (a brand with 2 complaints a month
+# has none in one month of seven), not a lost or doubled export. The CFPB sample, a few
+# complaints per company and month, warned about 1,350 brand-months without it.
+MIN_JUDGED_VOLUME = 10
 COLUMNS = (
     "brand",
     "month",
@@ -60,7 +66,8 @@ def prepare(
     months in which the source holds any row. Only the `judged_months` of the
     window get rows: none after the source's newest month. A brand with no row in
     a judged month has volume 0 there. Bounds are null when fewer than
-    `MIN_TRAILING_MONTHS` trailing months hold the brand's rows.
+    `MIN_TRAILING_MONTHS` trailing months hold the brand's rows or the quietest
+    of them holds fewer than `MIN_JUDGED_VOLUME`.
     """
     counts = as_pandas(counts)
     counts = counts.assign(month=pd.to_datetime(counts["month"]).dt.date)
@@ -93,7 +100,9 @@ def prepare(
     frame = grid.merge(volumes, on=["brand", "month"], how="left").merge(
         trailing, on=["brand", "month"], how="left"
     )
-    enough = frame["trailing_months"].fillna(0) >= MIN_TRAILING_MONTHS
+    enough = (frame["trailing_months"].fillna(0) >= MIN_TRAILING_MONTHS) & (
+        frame["trailing_min"].fillna(0) >= MIN_JUDGED_VOLUME
+    )
     frame = frame.assign(
         month=pd.to_datetime(frame["month"]),
         volume=frame["volume"].fillna(0).astype("int64"),

@@ -280,6 +280,24 @@ def test_only_loaded_months_with_rows_count_as_history():
     assert volume.history_start(JUNE) == date(2009, 6, 1)
 
 
+def test_a_brand_too_quiet_to_tell_chance_from_loss_is_not_judged(gx_session):
+    months = [date(2010, m, 1) for m in range(1, 7)]
+    # bank_a: 2 to 4 rows a month, then none; bank_b: 10 to 30, then 4
+    rows = [("bank_a", f"2010-0{m}-01", v) for m, v in enumerate((2, 4, 3, 2, 4), start=1)]
+    rows += [("bank_b", f"2010-0{m}-01", v) for m, v in enumerate((10, 30, 20, 12, 25), start=1)]
+    rows += [("bank_b", "2010-06-01", 4)]
+    frame = volume.prepare(counts(rows), months, JUNE, 2.0).set_index("brand")
+    assert frame.loc["bank_a", "volume"] == 0 and pd.isna(frame.loc["bank_a", "lower_bound"])
+    # at the smallest judged minimum, 10, the range holds
+    assert frame.loc["bank_b", "lower_bound"] == 5.0
+    outcome = gx_session.validate(
+        frame.reset_index(),
+        volume.build_suite("raw.complaints", 2.0),
+        index_columns=("brand", "month", "trailing_min", "trailing_max"),
+    )
+    assert [e["brand"] for f in outcome.failures for e in f.examples] == ["bank_b"]
+
+
 def test_months_after_the_sources_newest_month_are_not_judged(gx_session):
     rows, months = history({"bank_a": 120, "bank_b": 55})
     july_august = MonthWindow(months=(date(2010, 6, 1), date(2010, 7, 1), date(2010, 8, 1)))
@@ -308,7 +326,7 @@ def _trailing_by_hand(counts_rows, loaded, window, factor):
                 for b, seen, volume in counts_rows
                 if b == brand and seen in loaded and volume > 0 and start <= seen < month
             ]
-            enough = len(trailing) >= 3
+            enough = len(trailing) >= 3 and min(trailing) >= 10
             low, high = (min(trailing), max(trailing)) if enough else (None, None)
             rows.append(
                 (
@@ -336,7 +354,7 @@ def test_trailing_ranges_equal_a_month_by_month_count_on_random_histories():
         first, length = rng.randint(0, 24), rng.randint(1, 18)
         window = MonthWindow(tuple(month(first + 12 + k) for k in range(length)))
         counts_rows = [
-            (rng.choice(brands), month(i), rng.choice([0, 1, 7, 450]))
+            (rng.choice(brands), month(i), rng.choice([0, 1, 7, 9, 10, 450]))
             for i in range(first, first + 12 + length)
             for _ in range(2)
         ]
