@@ -340,11 +340,26 @@ def test_refused_rows_without_a_month_of_their_own_do_not_count_for_the_month(
     assert evaluation(result, ["raw", "mentions"]).passed is not dated_in_month
 
 
-def test_volume_anomaly_warns_with_the_brand_month(settings, warehouse):
+def march_volume_check(settings, warehouse, damage: str, *downstream_assets):
+    """Five months of 40 mentions per bank, then March landed with `damage` applied and
+    the mentions' volume check run (with `downstream_assets`): the result and the check."""
     partitions = monthly_partitions(settings)
     with duckdb.connect(warehouse.database) as conn:
         history = [f"2009-{m:02d}-01" for m in range(10, 13)] + ["2010-01-01", "2010-02-01"]
         conn.execute(MENTIONS_SQL, [history])
+    result = dg.materialize(
+        [
+            stand_in_mentions(partitions, damage),
+            *build_volume_checks(partitions)[:1],
+            *downstream_assets,
+        ],
+        partition_key="2010-03",
+        resources=resources(settings, warehouse),
+    )
+    return result, evaluation(result, ["raw", "mentions"], VOLUME_CHECK_NAME)
+
+
+def test_volume_anomaly_warns_with_the_brand_month(settings, warehouse):
     # bank_b lost most of March: 6 mentions left of the usual 40; bank_a's run to the
     # month's last day, so March is not a month the export stops in.
     damage = (
@@ -353,17 +368,9 @@ def test_volume_anomaly_warns_with_the_brand_month(settings, warehouse):
         "update raw.mentions set created_at = '2010-03-31 09:00' where brand = 'bank_a' "
         "and partition_month = '2010-03-01' and _source_line = 41"
     )
-    result = dg.materialize(
-        [
-            stand_in_mentions(partitions, damage),
-            *build_volume_checks(partitions)[:1],
-            downstream("sentiment", [["raw", "mentions"]], partitions),
-        ],
-        partition_key="2010-03",
-        resources=resources(settings, warehouse),
-    )
+    sentiment = downstream("sentiment", [["raw", "mentions"]], monthly_partitions(settings))
+    result, check = march_volume_check(settings, warehouse, damage, sentiment)
     assert result.success
-    check = evaluation(result, ["raw", "mentions"], VOLUME_CHECK_NAME)
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     assert check.metadata["anomalous_brand_months"].value == [
         "bank_b 2010-03: 6 (trailing 12 months 40..40)"
@@ -375,21 +382,12 @@ def test_volume_anomaly_warns_with_the_brand_month(settings, warehouse):
 def test_volume_anomaly_in_a_month_the_export_stops_in_says_so(settings, warehouse):
     """An export cut short (the twcs sample stops on 3 December 2017) is a drop in the
     month's volume too: the warning says where the month's rows end."""
-    partitions = monthly_partitions(settings)
-    with duckdb.connect(warehouse.database) as conn:
-        history = [f"2009-{m:02d}-01" for m in range(10, 13)] + ["2010-01-01", "2010-02-01"]
-        conn.execute(MENTIONS_SQL, [history])
     # every mention after 3 March 09:00 UTC (10:00 in Amsterdam) is gone: 5 per brand left
     damage = (
         "delete from raw.mentions where partition_month = '2010-03-01' "
         "and created_at > '2010-03-03 09:00'"
     )
-    result = dg.materialize(
-        [stand_in_mentions(partitions, damage), *build_volume_checks(partitions)[:1]],
-        partition_key="2010-03",
-        resources=resources(settings, warehouse),
-    )
-    check = evaluation(result, ["raw", "mentions"], VOLUME_CHECK_NAME)
+    _, check = march_volume_check(settings, warehouse, damage)
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     note = (
         "the mentions of 2010-03 end on 2010-03-03, 28 days before the month does: "
