@@ -51,7 +51,7 @@ def _volume_check(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
             )
             newest = _reading.newest_row(conn, table, RAW_TABLES[source].partitioned_by)
         cut_short = _cut_short(source, newest, settings.reporting_timezone)
-        frame = volume.prepare(counts, loaded, window, factor)
+        frame = volume.prepare(counts, loaded, window, factor, newest and newest[0])
         outcome = session(context, settings).validate(
             frame,
             volume.build_suite(table, factor),

@@ -57,13 +57,18 @@ def history_start(window: MonthWindow) -> date:
 
 
 def prepare(
-    counts: pd.DataFrame, loaded_months: Iterable[date], window: MonthWindow, factor: float
+    counts: pd.DataFrame,
+    loaded_months: Iterable[date],
+    window: MonthWindow,
+    factor: float,
+    newest_month: date | None = None,
 ) -> pd.DataFrame:
     """One row per brand and month of `window` with its volume and its trailing bounds.
 
     `counts` has ``brand``, ``month``, ``volume`` for every brand-month with rows
     (from `history_start` to the window's last month); `loaded_months` are the
-    months in which the source holds any row. Only the `judged_months` of the
+    months in which the source holds any row, `newest_month` the newest of all
+    (default: the newest of `loaded_months`). Only the `judged_months` of the
     window get rows: none after the source's newest month. A brand with no row in
     a judged month has volume 0 there. Bounds are null when fewer than
     `MIN_TRAILING_MONTHS` trailing months hold the brand's rows or the quietest
@@ -74,7 +79,7 @@ def prepare(
     loaded = set(loaded_months)
     history = counts[counts["month"].isin(loaded) & (counts["volume"] > 0)]
     brands = sorted(counts["brand"].dropna().unique())
-    judged = judged_months(loaded, window)
+    judged = judged_months(newest_month or max(loaded, default=None), window)
     grid = pd.DataFrame(
         [(brand, month) for brand in brands for month in judged], columns=["brand", "month"]
     )
@@ -115,16 +120,15 @@ def prepare(
     return frame[list(COLUMNS)]
 
 
-def judged_months(loaded_months: Iterable[date], window: MonthWindow) -> list[date]:
-    """The months of `window` up to the newest month with rows of the source.
+def judged_months(newest_month: date | None, window: MonthWindow) -> list[date]:
+    """The months of `window` up to `newest_month`, the source's newest with rows.
 
     A month after it is one the source's exports have not reached (the twcs sample
     ends in December 2017 while the CFPB one runs to March 2020): every brand would
     count 0 there. Whether a source stopped arriving is the freshness check's
     question; a month without rows between two with rows (a lost file) is judged.
     """
-    newest = max(loaded_months, default=None)
-    return [month for month in window.months if newest is not None and month <= newest]
+    return [month for month in window.months if newest_month and month <= newest_month]
 
 
 def _month_index(month: date) -> int:

@@ -309,6 +309,9 @@ def test_months_after_the_sources_newest_month_are_not_judged(gx_session):
     frame = volume.prepare(pd.concat([rows, later]), [*months, date(2010, 8, 1)], july_august, 2.0)
     july = frame[frame["month"].dt.date == date(2010, 7, 1)].set_index("brand")
     assert july.loc["bank_a", "volume"] == 0 and july.loc["bank_a", "lower_bound"] == 50.0
+    # so is one of a window that ends before the source's newest month
+    frame = volume.prepare(rows, months, july_august, 2.0, newest_month=date(2010, 9, 1))
+    assert sorted(frame["month"].dt.date.unique()) == list(july_august.months)
 
 
 def _trailing_by_hand(counts_rows, loaded, window, factor):
