@@ -437,8 +437,10 @@ def test_the_dashboard_opens_on_the_most_mentioned_brand_of_the_report_month(
 
 def test_the_samples_are_too_sparse_for_a_volume_warning(real_home):
     """The CFPB sample holds a few complaints per company and month, the twcs sample a
-    few tweets per brand: a month with none is chance there. The volume checks of both
-    pass instead of warning about 1,350 complaint and 8 mention brand-months."""
+    few tweets per brand in its first and last months: a month with none is chance
+    there, and the months after an export's end are none of the volume check's. Both
+    volume checks pass (they warned about 557 mention and about 1,350 complaint
+    brand-months before)."""
     instance = open_instance(Settings.from_env(real_home.home))
     for source in ("mentions", "complaints"):
         key = dg.AssetCheckKey(dg.AssetKey(["raw", source]), VOLUME_CHECK_NAME)
