@@ -63,7 +63,7 @@ def prepare(
     factor: float,
     newest_month: date | None = None,
 ) -> pd.DataFrame:
-    """One row per brand and month of `window` with its volume and its trailing bounds.
+    """One row per brand and judged month of `window`: its volume and trailing bounds.
 
     `counts` has ``brand``, ``month``, ``volume`` for every brand-month with rows
     (from `history_start` to the window's last month); `loaded_months` are the
