@@ -10,13 +10,12 @@ mart stores a count or an amount (BIGINT, HUGEINT, DECIMAL).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from assets.serving.snapshot import Snapshot
 from dashboard.kpis import KPIS
-from warehouse.partitions import MONTH_FORMAT, covers_to_end
+from warehouse.partitions import MONTH_FORMAT, covers_to_end, reporting_day
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -190,21 +189,16 @@ def opening_view(snapshot: Snapshot, reporting_timezone: str) -> tuple[str, date
     runs to March 2020, the twcs one stops on 3 December 2017), and the first brand
     of the list need have no mention at all: the page would open on empty tiles.
     """
-    zone = ZoneInfo(reporting_timezone)
     newest = snapshot.rows(
         "select reporting_month, max(created_at) from marts.fct_inbound_messages "
         "group by reporting_month"
     )
     if not newest:
         return None
-    # a published timestamp is UTC, with or without its zone
     complete = [
         month
         for month, at in newest
-        if covers_to_end(
-            month.strftime(MONTH_FORMAT),
-            at.replace(tzinfo=at.tzinfo or UTC).astimezone(zone).date(),
-        )
+        if covers_to_end(month.strftime(MONTH_FORMAT), reporting_day(at, reporting_timezone))
     ]
     month = max(complete or [month for month, _ in newest])
     most = snapshot.rows(

@@ -7,10 +7,9 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -25,6 +24,7 @@ from warehouse.partitions import (
     covers_to_end,
     is_month_key,
     month_start,
+    reporting_day,
 )
 from warehouse.resource import WarehouseResource, tables_in
 from warehouse.settings import PARTITIONED_SOURCES, REFERENCE_SOURCES, Settings
@@ -122,7 +122,6 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
     2017) thus reports on the month before it, not on a month of a handful of
     rows. When no month is complete: the run's last month.
     """
-    zone = ZoneInfo(settings.reporting_timezone)
     bounds = [month_start(first), month_start(last)]
     ends: dict[str, date] = {}
     months: dict[str, set[str]] = {}
@@ -139,7 +138,7 @@ def choose_report_month(settings: Settings, first: str, last: str) -> tuple[str,
             if found:
                 months[source] = {month for month, _ in found}
                 newest = max(newest for _, newest in found)
-                ends[source] = newest.replace(tzinfo=UTC).astimezone(zone).date()
+                ends[source] = reporting_day(newest, settings.reporting_timezone)
     if not ends:
         return last, "the run's last month; it has no mentions, complaints or NPS answers"
     candidates = months.get("mentions") or set().union(*months.values())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -60,6 +61,12 @@ def month_end(partition_key: str) -> date:
     """Last day of the month of a ``YYYY-MM`` partition key."""
     following = month_start(partition_key).replace(day=28) + timedelta(days=4)
     return following - timedelta(days=following.day)
+
+
+def reporting_day(moment: datetime, timezone: str) -> date:
+    """The day `moment` falls on in `timezone`; a naive moment is UTC, as the warehouse
+    stores times."""
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(ZoneInfo(timezone)).date()
 
 
 def covers_to_end(partition_key: str, newest: date) -> bool:

@@ -228,18 +228,13 @@ def monthly_volumes(
     return counts, [m for (m,) in months]
 
 
-def newest_row(
-    conn: duckdb.DuckDBPyConnection, table: str, column: str
-) -> tuple[date, datetime] | None:
-    """The newest partition month of `table` and the latest `column` (naive UTC) in it;
-    None for an empty table."""
-    require_tables(conn, table)
-    found = conn.execute(
-        f"select partition_month, max({column}) from {table} "
-        f"where partition_month = (select max(partition_month) from {table}) "
-        "group by partition_month"
-    ).fetchall()
-    return found[0] if found else None
+def newest_row(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[date | None, datetime | None]:
+    """The newest partition month of ``raw.<source>`` and the time of its newest row
+    (naive UTC); both None for an empty table."""
+    table = contract.RAW_TABLES[source]
+    return conn.execute(
+        f"select max({table.partition_column}), max({table.partitioned_by}) from raw.{source}"
+    ).fetchone()
 
 
 def brand_month_spine(conn: duckdb.DuckDBPyConnection, months: str, brands: str) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 
+from assets.checks import _reading
 from assets.checks._running import report
-from warehouse import contract
 from warehouse.resource import WAREHOUSE_POOL, WarehouseResource, tables_in
 from warehouse.settings import ENV_PREFIX, PARTITIONED_SOURCES, Settings
 
@@ -96,12 +96,9 @@ def read_freshness(
     conn: duckdb.DuckDBPyConnection, source: str, current_month: date, max_age_months: int
 ) -> Freshness:
     """The `Freshness` of ``raw.<source>`` as `conn` (the live warehouse) holds it now."""
-    table = contract.RAW_TABLES[source]
     if source not in tables_in(conn, "raw"):
         return Freshness(source, None, current_month, max_age_months)
-    newest_month, newest_row = conn.execute(
-        f"select max({table.partition_column}), max({table.partitioned_by}) from raw.{source}"
-    ).fetchone()
+    newest_month, newest_row = _reading.newest_row(conn, source)
     return Freshness(source, newest_month, current_month, max_age_months, newest_row)
 
 

@@ -1,14 +1,12 @@
 """Warn-only checks: a brand's monthly mention or complaint volume against its trailing year."""
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import dagster as dg
 
 from assets.checks import _reading
 from assets.checks._running import VOLUME_CHECK_NAME, asset_check, report, run_window, session
-from warehouse.contract import RAW_TABLES
-from warehouse.partitions import MONTH_FORMAT, covers_to_end, month_end
+from warehouse.partitions import MONTH_FORMAT, covers_to_end, month_end, reporting_day
 from warehouse.resource import WAREHOUSE_POOL, WarehouseResource
 from warehouse.settings import Settings
 
@@ -49,9 +47,9 @@ def _volume_check(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
             counts, loaded = _reading.monthly_volumes(
                 conn, table, volume.history_start(window), window.last
             )
-            newest = _reading.newest_row(conn, table, RAW_TABLES[source].partitioned_by)
-        cut_short = _cut_short(source, newest, settings.reporting_timezone)
-        frame = volume.prepare(counts, loaded, window, factor, newest and newest[0])
+            newest_month, newest_at = _reading.newest_row(conn, source)
+        cut_short = _cut_short(source, newest_month, newest_at, settings.reporting_timezone)
+        frame = volume.prepare(counts, loaded, window, factor, newest_month)
         outcome = session(context, settings).validate(
             frame,
             volume.build_suite(table, factor),
@@ -87,16 +85,16 @@ def _volume_check(source: str, partitions_def: dg.PartitionsDefinition) -> dg.As
 
 
 def _cut_short(
-    source: str, newest: tuple[date, datetime | None] | None, zone: str
+    source: str, month: date | None, newest: datetime | None, timezone: str
 ) -> tuple[str, str] | None:
-    """The newest month of `source` (``YYYY-MM``) and a note, when that month's rows do
-    not run to its end (`warehouse.partitions.covers_to_end`, the rule of the report
-    month): a low volume there may be an export that stops, not rows that were lost."""
-    if newest is None or newest[1] is None:
+    """The newest month of `source` (``YYYY-MM``) and a note, when that month's rows,
+    the newest at `newest`, do not run to its end (`warehouse.partitions.covers_to_end`,
+    the rule of the report month): a low volume there may be an export that stops,
+    not rows that were lost."""
+    if month is None or newest is None:
         return None
-    month, at = newest
     key = month.strftime(MONTH_FORMAT)
-    day = at.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
+    day = reporting_day(newest, timezone)
     if covers_to_end(key, day):
         return None
     days = (month_end(key) - day).days
