@@ -410,49 +410,54 @@ def test_months_changed_since_the_last_build_are_rebuilt_whatever_the_run_loaded
     """A month an earlier `webcare ingest` (or a run of the load job alone) changed is
     rebuilt by the next build, though that build's run loaded only a later month; a
     month loaded again with the same rows is not."""
+
+    def plan(loaded: str | None) -> BuildPlan:
+        return plan_build(threads_warehouse, MANIFEST, VARS, loaded)
+
+    def build(loaded: str | None) -> None:
+        record_build(threads_warehouse, plan(loaded), "built")
+
     _add_mention(threads_warehouse, "9", "2010-11-05")  # an old message, in no thread
-    record_build(
-        threads_warehouse, plan_build(threads_warehouse, MANIFEST, VARS, "2010-11"), "built"
-    )
+    build("2010-11")
     # Every month loaded again from the same files: new load times, same rows.
     threads_warehouse.execute("update raw.mentions set _loaded_at = now() + interval 1 day")
-    same = plan_build(threads_warehouse, MANIFEST, VARS, "2010-11")
+    same = plan("2010-11")
     assert (same.rebuild_from_month, same.reason) == (
         "2011-03",
         "months from 2011-03 on (nothing changed since the last build; its newest month 2011-06)",
     )
     # A corrected November export was ingested; this run loads June only.
     threads_warehouse.execute("update raw.mentions set text = 'corrected' where mention_id = '9'")
-    stale = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06")
+    stale = plan("2011-06")
     assert (stale.rebuild_from_month, stale.reason) == (
         "2010-10",  # November less the one-month margin of forward windows
         "months from 2010-10 on (changed since the last build from 2010-11)",
     )
     record_build(threads_warehouse, stale, "built")
-    assert plan_build(threads_warehouse, MANIFEST, VARS, "2011-06").rebuild_from_month == "2011-03"
+    assert plan("2011-06").rebuild_from_month == "2011-03"
     # A month whose rows were all removed has changed too, and so has one with new scores.
     threads_warehouse.execute("delete from raw.mentions where mention_id = '9'")
-    assert plan_build(threads_warehouse, MANIFEST, VARS, "2011-06").rebuild_from_month == "2010-10"
-    record_build(threads_warehouse, plan_build(threads_warehouse, MANIFEST, VARS, None), "built")
+    assert plan("2011-06").rebuild_from_month == "2010-10"
+    build(None)
     threads_warehouse.execute(
         "insert into scores.mention_sentiment values ('twitter', '4', date '2011-05-01', "
         "'h', 'negative', 0.9, 0.05, 0.05, -0.85, 'm', now())"
     )
-    scored = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06")
+    scored = plan("2011-06")
     assert scored.reason == "months from 2011-03 on (changed since the last build from 2011-05)"
     # Message 4 is held by May and, with a corrected time, by July. Loading May again
     # (same rows) makes its copy the latest load, the one staging keeps: May changed.
     _add_mention(threads_warehouse, "4", "2011-07-02")
-    record_build(threads_warehouse, plan_build(threads_warehouse, MANIFEST, VARS, None), "built")
+    build(None)
     threads_warehouse.execute(
         "update raw.mentions set _loaded_at = now() + interval 2 day "
         "where partition_month = date '2011-05-01'"
     )
-    reloaded = plan_build(threads_warehouse, MANIFEST, VARS, "2011-07")
+    reloaded = plan("2011-07")
     assert reloaded.reason == "months from 2011-03 on (changed since the last build from 2011-05)"
     # A home whose last build recorded no months: the first month the run loaded.
     threads_warehouse.execute(f"drop table {MONTHS_TABLE}")
-    old_home = plan_build(threads_warehouse, MANIFEST, VARS, "2011-06")
+    old_home = plan("2011-06")
     assert old_home.reason == "months from 2011-03 on (loaded from 2011-06)"
 
 
