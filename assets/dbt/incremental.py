@@ -64,8 +64,10 @@ EVERY_MONTH_INPUTS = {
     ("raw", "webcare_account_opening_hours"): RAW_TABLES["webcare_account_opening_hours"],
     ("scores", "sentiment_calibration"): SCORE_TABLES["sentiment_calibration"],
 }
-# When and from where a row was loaded says nothing about its content.
-LOAD_COLUMNS = ("loaded_at",)
+# When a row was loaded: a reference table is replaced whole, so every row of it holds
+# the same load time, and a new load of the same rows changes nothing. Where a row came
+# from (file and line) is hashed: it decides which of two copies of a key staging keeps.
+LOAD_COLUMNS = ("_loaded_at", "loaded_at")
 # The monthly tables the marts read, compared month by month with the last build.
 MONTHLY_INPUTS = {
     ("raw", name): RAW_TABLES[name]
@@ -161,9 +163,7 @@ def fingerprint(conn: duckdb.DuckDBPyConnection, manifest_path: Path, variables:
     for (schema, table), spec in EVERY_MONTH_INPUTS.items():
         if table_exists(conn, schema, table):
             columns = ", ".join(
-                column.name
-                for column in spec.columns
-                if not column.name.startswith("_") and column.name not in LOAD_COLUMNS
+                column.name for column in spec.columns if column.name not in LOAD_COLUMNS
             )
             (content,) = conn.execute(
                 f"select md5(coalesce(string_agg(row_text, '|' order by row_text), '')) "

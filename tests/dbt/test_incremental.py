@@ -479,6 +479,26 @@ def test_a_build_passes_the_month_in_its_environment_and_only_vars_that_differ(t
     ]  # fmt: skip
 
 
+def test_which_copy_of_a_reference_key_staging_keeps_is_part_of_the_fingerprint(
+    threads_warehouse,
+):
+    # Two files of one load name the same brand; staging keeps the copy of the last file
+    # (b.csv: sector 'insurance'). Renamed, a.csv comes last and its 'banking' wins.
+    threads_warehouse.execute(
+        "insert into raw.brands (brand, display_name, sector, country, currency, "
+        "_source_file, _source_line, _loaded_at) values "
+        "('acme', 'Acme', 'banking', 'NL', 'EUR', 'a.csv', 2, timestamp '2011-07-01'), "
+        "('acme', 'Acme', 'insurance', 'NL', 'EUR', 'b.csv', 2, timestamp '2011-07-01')"
+    )
+    before = fingerprint(threads_warehouse, MANIFEST, VARS)
+    threads_warehouse.execute("update raw.brands set _loaded_at = timestamp '2011-08-01'")
+    assert fingerprint(threads_warehouse, MANIFEST, VARS) == before
+    threads_warehouse.execute(
+        "update raw.brands set _source_file = 'c.csv' where sector = 'banking'"
+    )
+    assert fingerprint(threads_warehouse, MANIFEST, VARS) != before
+
+
 def test_a_changed_unit_test_forces_a_full_rebuild(threads_warehouse, tmp_path):
     manifest = json.loads(MANIFEST.read_text())
     unit_test = next(iter(sorted(manifest["unit_tests"])))
