@@ -79,12 +79,13 @@ def correlation_line(
     upper: float | None,
 ) -> str:
     """One all-brands correlation of the marts, with its 95% interval or why it has none."""
-    from assets.serving.report.formatting import correlation_interval
+    from assets.serving.report.formatting import correlation_interval, correlation_without_r
 
     when = "same month" if lag == 0 else f"sentiment {lag} month before"
-    months = "brand-month" if n == 1 else "brand-months"
+    if r is None:
+        return f"Net sentiment vs {label} ({when}): {correlation_without_r(n)}"
     return (
-        f"Net sentiment vs {label} ({when}): r = {_fmt(r, '{:+.2f}')} over {n} {months}"
+        f"Net sentiment vs {label} ({when}): r = {r:+.2f} over {n} brand-months"
         + correlation_interval(n, r, lower, upper)
     )
 

@@ -33,7 +33,14 @@ from orchestration.summary import correlation_line
         ),
         (
             (1, 1, None, None, None),
-            "Net sentiment vs NPS (sentiment 1 month before): r = - over 1 brand-month",
+            "Net sentiment vs NPS (sentiment 1 month before): too few brand-months (1)",
+        ),
+        # a home without NPS answers (the real exports)
+        ((0, 0, None, None, None), "Net sentiment vs NPS (same month): too few brand-months (0)"),
+        (
+            (0, 6, None, None, None),
+            "Net sentiment vs NPS (same month): no r over 6 brand-months: one of the two "
+            "measures does not vary",
         ),
     ],
 )

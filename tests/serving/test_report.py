@@ -415,6 +415,14 @@ def test_a_correlation_without_an_interval_says_why() -> None:
         "excluded) — same month: r = +1.00, n = 2, too few for a 95% CI; sentiment 1 month "
         "earlier: r = -1.00, n = 7, no 95% CI at |r| = 1."
     )
+    # No r: a home without NPS answers, and brand-months whose NPS never moves.
+    frame["pearson_r"] = None
+    frame["n_brand_months"] = [7, 0, 40]
+    assert _correlation_text(frame, "net sentiment with NPS") == (
+        "Pearson correlation of net sentiment with NPS over all brands (low-volume months "
+        "excluded) — same month: too few brand-months (0); sentiment 1 month earlier: no r "
+        "over 7 brand-months: one of the two measures does not vary."
+    )
 
 
 def test_chart_labels_from_the_data_are_text_not_mathtext() -> None:

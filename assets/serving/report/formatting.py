@@ -15,6 +15,18 @@ def missing(value: Any) -> bool:
 FEWEST_PAIRS_WITHOUT_CI = 3
 
 
+# Under this many pairs no measure varies, and r is null when one does not
+# (macros/correlation_ctes.sql).
+FEWEST_PAIRS_FOR_R = 2
+
+
+def correlation_without_r(n: int) -> str:
+    """Why a correlation over n pairs has no r: too few pairs, else a constant variable."""
+    if n < FEWEST_PAIRS_FOR_R:
+        return f"too few brand-months ({n})"
+    return f"no r over {n} brand-months: one of the two measures does not vary"
+
+
 def correlation_interval(n: int, r: Any, lower: Any, upper: Any) -> str:
     """``, 95% CI -0.10 to +0.62`` for a correlation r over n pairs, or why it has none
     (empty without r): over two or three pairs r is +-1 or near it by arithmetic

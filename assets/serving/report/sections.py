@@ -13,6 +13,7 @@ from assets.serving.report import charts
 from assets.serving.report.formatting import (
     assumption,
     correlation_interval,
+    correlation_without_r,
     count,
     minutes,
     missing,
@@ -299,7 +300,7 @@ def _correlation_text(frame: "pd.DataFrame", what: str) -> str:
     for row in rows.itertuples():
         when = "same month" if row.lag_months == 0 else f"sentiment {row.lag_months} month earlier"
         if missing(row.pearson_r):
-            parts.append(f"{when}: too few brand-months")
+            parts.append(f"{when}: {correlation_without_r(row.n_brand_months)}")
             continue
         interval = correlation_interval(
             row.n_brand_months, row.pearson_r, row.pearson_r_ci_lower_95, row.pearson_r_ci_upper_95
