@@ -13,7 +13,7 @@ from warehouse.settings import Settings
 
 MONTH_FORMAT = "%Y-%m"
 # A month key as MONTH_FORMAT writes it: a partition key, a landing folder's name.
-MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 # Dagster's run tags for one partition and for a range of partitions in one run.
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -48,7 +48,7 @@ def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:
 
 def is_month_key(text: str) -> bool:
     """Whether `text` is a month key, ``YYYY-MM`` with a month from 01 to 12."""
-    return MONTH_KEY.fullmatch(text) is not None
+    return _MONTH_KEY.fullmatch(text) is not None
 
 
 def month_start(partition_key: str) -> date:

@@ -119,6 +119,8 @@ class ModelSource:
     version: str
     on_gpu: bool
     int8: bool
+    # a Hugging Face Hub id (downloaded by transformers), not a folder on this machine
+    from_hub: bool
 
     @classmethod
     def resolve(
@@ -136,17 +138,17 @@ class ModelSource:
             if not folder.exists():
                 build_default_model(Path(cache_dir))
             version = str(check_built(folder)["version"])
-            source = str(folder)
+            source, from_hub = str(folder), False
         elif Path(spec).is_dir():
-            source = str(Path(spec))
+            source, from_hub = str(Path(spec)), False
             version = _local_version(Path(spec))
         else:
-            source = spec
+            source, from_hub = spec, True
             version = _hub_version(spec)
         on_gpu = torch.cuda.is_available()
         int8 = not on_gpu and bool(quantize or (quantize is None and spec == DEFAULT_MODEL_NAME))
         # Row-wise activation scales (batch-independent); "+int8" scored per batch.
-        return cls(source, f"{version}+int8r" if int8 else version, on_gpu, int8)
+        return cls(source, f"{version}+int8r" if int8 else version, on_gpu, int8, from_hub)
 
 
 class SentimentModel:
@@ -209,7 +211,7 @@ class SentimentModel:
         source = resolved.source
         try:
             # A Hub download keeps its bars: there they show real progress.
-            quiet = _no_progress_bar() if Path(source).is_dir() else contextlib.nullcontext()
+            quiet = contextlib.nullcontext() if resolved.from_hub else _no_progress_bar()
             with quiet:
                 model = AutoModelForSequenceClassification.from_pretrained(source)
                 tokenizer = AutoTokenizer.from_pretrained(source)
