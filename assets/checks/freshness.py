@@ -14,13 +14,13 @@ what the warehouse holds. It never blocks and never fails a run; historic data
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 
 from assets.checks import _reading
 from assets.checks._running import report
+from warehouse.partitions import reporting_day
 from warehouse.resource import WAREHOUSE_POOL, WarehouseResource, tables_in
 from warehouse.settings import ENV_PREFIX, PARTITIONED_SOURCES, Settings
 
@@ -36,8 +36,7 @@ def _now() -> datetime:
 
 def month_of(moment: datetime, timezone: str) -> date:
     """The first day of the calendar month `moment` (timezone-aware) falls in, in `timezone`."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return date(local.year, local.month, 1)
+    return reporting_day(moment, timezone).replace(day=1)
 
 
 @dataclass(frozen=True)
